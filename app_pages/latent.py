@@ -1,0 +1,130 @@
+"""Latent explorer: drag across a 2-D latent plane and watch the decoded digit change."""
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from explorer import ui
+from explorer.latent_pad import latent_pad, png_data_url, sprite_sheet
+
+PAD_STEPS = 49  # decodes per axis sent to the browser: 49 x 49 = 2,401 digits
+MANIFOLD_STEPS = 20
+
+
+def init_state() -> None:
+    for key, value in {"z1": 0.0, "z2": 0.0, "picked": None, "sigma": 0.0}.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def set_z(z1: float, z2: float) -> None:
+    st.session_state.z1, st.session_state.z2 = float(z1), float(z2)
+
+
+def on_pad_release() -> None:
+    z = st.session_state.get("latent_pad", {}).get("z")
+    if z:
+        set_z(*z)
+
+
+def on_scatter_select(name: str) -> None:
+    points = st.session_state.get(f"scatter_{name}", {}).get("selection", {}).get("points", [])
+    if points:
+        index = int(points[0]["customdata"][0])
+        st.session_state.picked = index
+        set_z(*ui.test_codes(name)[index])
+
+
+def scatter(name: str, low: float, high: float) -> go.Figure:
+    codes, labels = ui.test_codes(name), ui.test_split().labels.numpy()
+    fig = go.Figure()
+    for digit in range(10):
+        mask = labels == digit
+        idx = np.nonzero(mask)[0]
+        fig.add_trace(go.Scattergl(
+            x=codes[mask, 0], y=codes[mask, 1], mode="markers", name=str(digit),
+            marker={"size": 4, "color": ui.DIGIT_COLORS[digit], "opacity": 0.6},
+            customdata=np.stack([idx, labels[mask]], 1),
+            hovertemplate="digit %{customdata[1]}<br>test image #%{customdata[0]}<extra></extra>",
+        ))
+    fig.add_trace(go.Scatter(
+        x=[st.session_state.z1], y=[st.session_state.z2], mode="markers", name="you",
+        marker={"size": 18, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "#ff4b4b"}},
+        hoverinfo="skip",
+    ))
+    fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend_title_text="digit",
+                      xaxis={"range": [low, high], "title": "z1"}, yaxis={"range": [low, high], "title": "z2"},
+                      font={"size": 16}, title="10,000 test digits, encoded (click one)")
+    return fig
+
+
+@st.fragment
+def explorer(name: str, digit: int | None) -> None:
+    low, high = ui.latent_range(name)
+    col_controls, col_pad = st.columns([1, 2.2])
+    with col_controls:
+        st.slider("z1", low, high, key="z1", step=0.01)
+        st.slider("z2", low, high, key="z2", step=0.01)
+        st.slider("noise on the code (sigma)", 0.0, 1.0, key="sigma", step=0.05,
+                  help="The lesson's second task: add Gaussian noise to the code and see what nearby codes decode to.")
+    z = np.array([st.session_state.z1, st.session_state.z2], dtype=np.float32)
+    with col_pad:
+        latent_pad(_sheet_url(name, low, high, digit or 0), PAD_STEPS, low, high, (float(z[0]), float(z[1])),
+                   background_url=_background_url(name, low, high, digit or 0), on_change=on_pad_release)
+        st.caption("Drag on the left square: the digit on the right is decoded at the point under the pointer. "
+                   "The square shows the manifold, a 20x20 grid of decodes over the same range.")
+    if st.session_state.sigma > 0:
+        rng = np.random.default_rng(0)
+        neighbours = z + st.session_state.sigma * rng.standard_normal((8, 2)).astype(np.float32)
+        st.markdown(f"**Eight codes near ({z[0]:.2f}, {z[1]:.2f}), sigma {st.session_state.sigma:.2f}**")
+        ui.show_row(list(ui.decode(name, neighbours, digit)), [f"({a:.1f}, {b:.1f})" for a, b in neighbours], scale=4)
+
+    col_scatter, col_pick = st.columns([2.2, 1])
+    with col_scatter:
+        st.plotly_chart(scatter(name, low, high), key=f"scatter_{name}", on_select=lambda: on_scatter_select(name),
+                        selection_mode="points")
+    with col_pick:
+        picked = st.session_state.picked
+        if picked is not None:
+            split = ui.test_split()
+            image = split.floats[picked, 0].numpy()
+            code = ui.test_codes(name)[picked]
+            label = int(split.labels[picked])
+            recon = ui.decode(name, code[None], label if digit is not None else None)[0]
+            st.markdown(f"**Test image #{picked}** (a {label})")
+            ui.show_row([image, recon], ["original", "reconstruction"], scale=6)
+        else:
+            st.info("Click a point in the scatter to jump there and see that test image beside its reconstruction.")
+
+
+@st.cache_data(show_spinner=False)
+def _sheet_url(name: str, low: float, high: float, digit: int) -> str:
+    return png_data_url(sprite_sheet(ui.decode_grid(name, PAD_STEPS, low, high, digit)))
+
+
+@st.cache_data(show_spinner=False)
+def _background_url(name: str, low: float, high: float, digit: int) -> str:
+    return png_data_url(sprite_sheet(ui.decode_grid(name, MANIFOLD_STEPS, low, high, digit)))
+
+
+def main() -> None:
+    st.title("Latent explorer")
+    ui.intro("A 2-D autoencoder squeezes each 784-pixel digit into just two numbers, z1 and z2. "
+             "Every point of that plane decodes to an image. <b>Drag across the square</b> and watch the digit morph; "
+             "click a dot in the scatter to see where a real test digit lands.")
+    init_state()
+    name = st.selectbox("Model", ui.LATENT_2D_MODELS, key="latent_model",
+                        format_func=lambda n: {"vae-2": "VAE (fully connected)", "conv_vae-2": "Convolutional VAE",
+                                               "cvae-2": "Conditional VAE", "aae-2": "Adversarial AE",
+                                               "conv_ae-2": "Convolutional AE"}[n] + f"  ({n})")
+    if ui.model(name) is None:
+        return
+    ui.data_or_stop()
+    digit = None
+    if name == "cvae-2":
+        digit = st.segmented_control("Digit to draw (the conditional VAE's label)", list(range(10)), default=7,
+                                     key="cvae_digit", required=True)
+    explorer(name, digit)
+
+
+main()

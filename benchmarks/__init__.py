@@ -1,0 +1,1 @@
+"""Benchmarks behind the README's figures: `python -m benchmarks.run` (make bench)."""

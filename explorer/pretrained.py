@@ -1,0 +1,103 @@
+"""Release weights: `model.safetensors` + `config.json` + `card.json` per model folder.
+
+The layout is `pretrained/<dataset>/<name>/`. `config.json` names the model family and its
+config, and the model is rebuilt with `MODELS[family](Config(**config))` (the diffusers
+`from_pretrained` pattern); weights are safetensors, so nothing is ever unpickled.
+A folder is replaced as a whole: written beside the old one, then swapped in by rename,
+so an interrupted write never leaves half a model and the last good weights stay.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from explorer.models import MODELS, Autoencoder, build
+
+# EXPLORER_PRETRAINED points the app and tools at another release folder (tests use it).
+PRETRAINED_ROOT = Path(os.environ.get("EXPLORER_PRETRAINED", Path(__file__).resolve().parent.parent / "pretrained"))
+FILES = ("card.json", "config.json", "model.safetensors")
+
+
+class WeightsError(RuntimeError):
+    """A model's weights are missing or damaged; the message says how to rebuild them."""
+
+
+def train_command(name: str, dataset: str = "mnist") -> str:
+    extra = "" if dataset == "mnist" else f" --dataset {dataset}"
+    return f"python train_all.py --models {name}{extra}"
+
+
+def model_dir(name: str, dataset: str = "mnist", root: Path | None = None) -> Path:
+    return Path(root or PRETRAINED_ROOT) / dataset / name
+
+
+def save_pretrained(model: Autoencoder, folder: Path, card: dict) -> None:
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    family = next(k for k, v in MODELS.items() if type(model) is v)
+    config = {"family": family, "config": asdict(model.config)}
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        save_file(state, tmp / "model.safetensors", metadata={"family": family})
+        (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        (tmp / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+        old = folder.with_name(f".{folder.name}.old")
+        if folder.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(folder, old)
+        os.replace(tmp, folder)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load_model(folder: Path, device: torch.device | str | None = None) -> Autoencoder:
+    """Rebuild a model from a folder written by `save_pretrained`, in eval mode."""
+    folder = Path(folder)
+    name = folder.name
+    if not (folder / "config.json").is_file() or not (folder / "model.safetensors").is_file():
+        raise WeightsError(
+            f"No weights for '{name}' in {folder}. Train them with: {train_command(name, folder.parent.name)}"
+        )
+    try:
+        config = json.loads((folder / "config.json").read_text())
+        model = build(config["family"], **config["config"])
+        state = load_file(folder / "model.safetensors")
+        model.load_state_dict(state)
+    except Exception as exc:  # JSON, safetensors header, missing or mis-shaped tensors
+        raise WeightsError(
+            f"The weights of '{name}' in {folder} are damaged ({type(exc).__name__}: {exc}). "
+            f"Retrain them with: {train_command(name, folder.parent.name)}"
+        ) from exc
+    return model.to(device or "cpu").eval()
+
+
+def load_card(name: str, dataset: str = "mnist", root: Path | None = None) -> dict:
+    path = model_dir(name, dataset, root) / "card.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise WeightsError(f"No readable card for '{name}' ({exc}). Train it with: {train_command(name, dataset)}") from exc
+
+
+def list_pretrained(dataset: str = "mnist", root: Path | None = None) -> list[str]:
+    """Names of the shipped models for `dataset` (folders holding a config.json)."""
+    base = Path(root or PRETRAINED_ROOT) / dataset
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if (p / "config.json").is_file() and not p.name.startswith("."))
+
+
+def load_pretrained(name: str, dataset: str = "mnist", device: torch.device | str | None = None,
+                    root: Path | None = None) -> Autoencoder:
+    """A shipped model in eval mode: `encode`, `decode` and `reconstruct` on (N, 1, H, W) in [0, 1]."""
+    return load_model(model_dir(name, dataset, root), device)

@@ -1,0 +1,150 @@
+"""One training loop for every variant (model-agnostic, as in minGPT's trainer).
+
+The whole training split lives on the device as one uint8 tensor; each batch is an index
+slice converted to float there, so no DataLoader, no per-sample transforms. After every
+epoch a resume checkpoint (model, optimisers, schedulers, epoch, history) is written
+atomically, so an interrupted run continues where it stopped with `--resume`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from explorer.data import Split
+from explorer.models import Autoencoder
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 2e-3  # peak learning rate; warm-up then cosine decay to 0
+    warmup_fraction: float = 0.05
+    seed: int = 0
+
+
+@dataclass
+class TrainResult:
+    epoch_losses: list[float] = field(default_factory=list)  # mean training loss per epoch
+    seconds: float = 0.0
+    epochs_done: int = 0
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda was asked for, but PyTorch sees no CUDA GPU here")
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise RuntimeError("--device mps was asked for, but this PyTorch has no Apple MPS backend")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def cosine_with_warmup(total_steps: int, warmup_fraction: float):
+    warmup = max(1, int(total_steps * warmup_fraction))
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        progress = (step - warmup) / max(1, total_steps - warmup)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+    return factor
+
+
+def save_atomic(obj, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def fit(
+    model: Autoencoder,
+    train: Split,
+    config: TrainConfig,
+    device: torch.device,
+    desc: str = "train",
+    checkpoint: Path | None = None,
+    resume: bool = False,
+    progress: bool = True,
+) -> TrainResult:
+    """Train `model` in place on `train` (uint8 images already on any device)."""
+    seed_everything(config.seed)
+    model.to(device)
+    images, labels = train.images.to(device), train.labels.to(device)
+    n = len(labels)
+    batch_size = min(config.batch_size, n)
+    steps_per_epoch = n // batch_size  # drop the ragged last batch: BatchNorm dislikes size 1
+    total_steps = config.epochs * steps_per_epoch
+
+    optimizers = model.configure_optimizers(config.lr)
+    schedulers = {
+        k: torch.optim.lr_scheduler.LambdaLR(opt, cosine_with_warmup(total_steps, config.warmup_fraction))
+        for k, opt in optimizers.items()
+    }
+    result = TrainResult()
+    # The permutation comes from its own generator so resuming replays the same batches.
+    order_rng = torch.Generator().manual_seed(config.seed)
+
+    if resume and checkpoint is not None and checkpoint.is_file():
+        state = torch.load(checkpoint, map_location=device, weights_only=True)
+        model.load_state_dict(state["model"])
+        for k in optimizers:
+            optimizers[k].load_state_dict(state["optimizers"][k])
+            schedulers[k].load_state_dict(state["schedulers"][k])
+        result = TrainResult(**state["result"])
+        order_rng.set_state(state["order_rng"])
+        torch.set_rng_state(state["torch_rng"])
+
+    start = time.perf_counter() - result.seconds
+    for epoch in range(result.epochs_done, config.epochs):
+        model.train()
+        perm = torch.randperm(n, generator=order_rng).to(device)
+        bar = tqdm(range(steps_per_epoch), desc=f"{desc} {epoch + 1}/{config.epochs}",
+                   leave=False, disable=not progress, mininterval=0.5)
+        running, total = 0.0, 0.0
+        for step in bar:
+            idx = perm[step * batch_size:(step + 1) * batch_size]
+            x = images[idx].float().div_(255.0)  # (B, 1, 28, 28) in [0, 1]
+            logs = model.train_step(x, labels[idx], optimizers)
+            for sched in schedulers.values():
+                sched.step()
+            total += logs["loss"]
+            running = 0.95 * running + 0.05 * logs["loss"] if step else logs["loss"]
+            if step % 20 == 0:
+                bar.set_postfix(loss=f"{running:.4g}")
+        result.epoch_losses.append(total / steps_per_epoch)
+        result.epochs_done = epoch + 1
+        result.seconds = time.perf_counter() - start
+        if checkpoint is not None:
+            save_atomic({
+                "model": model.state_dict(),
+                "optimizers": {k: o.state_dict() for k, o in optimizers.items()},
+                "schedulers": {k: s.state_dict() for k, s in schedulers.items()},
+                "result": asdict(result),
+                "order_rng": order_rng.get_state(),
+                "torch_rng": torch.get_rng_state(),
+                "train_config": asdict(config),
+            }, checkpoint)
+    model.eval()
+    return result

@@ -1,0 +1,167 @@
+"""What the app's pages share: cached models and data, and how images are shown.
+
+Models are `st.cache_resource` (one copy per process, never mutated by a session);
+arrays derived from them are `st.cache_data`. A missing or damaged weight file turns
+into an error box that names the model and the command that trains it; the page goes on.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+import torch
+from PIL import Image
+
+from explorer.data import DataUnavailableError, Split, load_split
+from explorer.metrics import PCABaseline
+from explorer.models import Autoencoder
+from explorer.preprocess import ImageError, to_mnist
+from explorer.pretrained import PRETRAINED_ROOT, WeightsError, load_card, load_pretrained
+
+LATENT_2D_MODELS = ["vae-2", "conv_vae-2", "cvae-2", "aae-2", "conv_ae-2"]
+BENCHMARK_JSON = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
+DIGIT_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]  # Plotly's D3 palette
+
+
+@st.cache_resource(show_spinner="Loading model...")
+def _load(name: str) -> Autoencoder:
+    torch.set_grad_enabled(False)
+    return load_pretrained(name)
+
+
+def model(name: str) -> Autoencoder | None:
+    """The shipped model, or None after showing an error that says how to train it."""
+    try:
+        return _load(name)
+    except WeightsError as exc:
+        st.error(f"**{name} is not available.** {exc}", icon=":material/error:")
+        return None
+
+
+def card(name: str) -> dict | None:
+    try:
+        return load_card(name)
+    except WeightsError:
+        return None
+
+
+@st.cache_resource(show_spinner="Loading the MNIST test set...")
+def test_split() -> Split:
+    return load_split("mnist", train=False)
+
+
+@st.cache_resource(show_spinner="Loading the MNIST training set...")
+def train_split() -> Split:
+    return load_split("mnist", train=True)
+
+
+def data_or_stop() -> Split:
+    try:
+        return test_split()
+    except DataUnavailableError as exc:
+        st.error(f"MNIST is not available: {exc}")
+        st.stop()
+
+
+@st.cache_resource(show_spinner="Fitting PCA on the 60,000 training digits...")
+def pca(n_components: int) -> PCABaseline:
+    return PCABaseline(n_components, train_split().floats)
+
+
+@st.cache_data(show_spinner="Encoding the 10,000 test digits...")
+def test_codes(name: str) -> np.ndarray:
+    m, split = _load(name), test_split()
+    kwargs = {"y": split.labels} if m.conditional else {}
+    with torch.no_grad():
+        return m.encode(split.floats, **kwargs).numpy()
+
+
+@st.cache_data(show_spinner=False)
+def pca_codes(n_components: int) -> np.ndarray:
+    return pca(n_components).encode(test_split().floats)
+
+
+@st.cache_data(show_spinner="Decoding a grid over the latent plane...")
+def decode_grid(name: str, steps: int, low: float, high: float, digit: int = 0) -> np.ndarray:
+    """(steps, steps, 28, 28): row 0 is the top of the plane (largest z2), col 0 the left."""
+    m = _load(name)
+    axis = np.linspace(low, high, steps, dtype=np.float32)
+    z1, z2 = np.meshgrid(axis, axis[::-1])
+    z = torch.from_numpy(np.stack([z1.ravel(), z2.ravel()], 1))
+    y = torch.full((len(z),), digit) if m.conditional else None
+    with torch.no_grad():
+        out = torch.cat([m.decode(z[i:i + 1024], None if y is None else y[i:i + 1024]) for i in range(0, len(z), 1024)])
+    return out.numpy().reshape(steps, steps, 28, 28)
+
+
+def decode(name: str, z: np.ndarray, digit: int | None = None) -> np.ndarray:
+    """(N, 2) codes -> (N, 28, 28) images."""
+    m = _load(name)
+    zt = torch.as_tensor(np.asarray(z, dtype=np.float32)).reshape(-1, m.latent_dim)
+    y = torch.full((len(zt),), int(digit or 0)) if m.conditional else None
+    with torch.no_grad():
+        return m.decode(zt, y).numpy()[:, 0]
+
+
+def latent_range(name: str) -> tuple[float, float]:
+    """A symmetric range that covers the test codes (VAE/AAE codes sit near N(0, I))."""
+    codes = test_codes(name)
+    r = float(np.percentile(np.abs(codes), 99.5))
+    return -round(max(r, 1.0), 1), round(max(r, 1.0), 1)
+
+
+def big(image: np.ndarray, scale: int = 8) -> np.ndarray:
+    """Upscale with nearest neighbour so pixels stay crisp on a projector: (H, W) -> uint8."""
+    a = (np.clip(np.asarray(image, dtype=np.float32), 0, 1) * 255).round().astype(np.uint8)
+    return np.kron(a, np.ones((scale, scale), dtype=np.uint8))
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray((np.clip(image, 0, 1) * 255).round().astype(np.uint8)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def show_row(images: list[np.ndarray], captions: list[str], scale: int = 8) -> None:
+    cols = st.columns(len(images))
+    for col, image, caption in zip(cols, images, captions):
+        col.image(big(image, scale), caption=caption)
+
+
+def intro(text: str) -> None:
+    st.markdown(f"<div style='font-size:1.15rem'>{text}</div>", unsafe_allow_html=True)
+
+
+def benchmark_figures() -> dict:
+    try:
+        return json.loads(BENCHMARK_JSON.read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def shipped_root() -> Path:
+    return PRETRAINED_ROOT / "mnist"
+
+
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the same limit as .streamlit/config.toml
+
+
+def read_uploads(files, convert=to_mnist) -> list[tuple[str, np.ndarray]]:
+    """Convert each upload; a bad file gets a clear message on the page and is skipped."""
+    images = []
+    for f in files or []:
+        data = f.getvalue()
+        if len(data) > MAX_UPLOAD_BYTES:
+            st.error(f"**{f.name}**: the file is {len(data) / 1e6:.0f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB.")
+            continue
+        try:
+            images.append((f.name, convert(data)))
+        except ImageError as exc:
+            st.error(f"**{f.name}**: {exc}", icon=":material/broken_image:")
+    return images

@@ -1,0 +1,121 @@
+"""Every page of the app through Streamlit's own AppTest, on the shipped weights."""
+
+import io
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from streamlit.testing.v1 import AppTest
+
+PAGES = ["latent", "compare", "denoise", "super_resolution", "interpolate", "models"]
+TIMEOUT = 120  # the first run of a page fits PCA and encodes the test set
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file("app.py", default_timeout=TIMEOUT)
+    at.switch_page(f"app_pages/{page}.py")
+    return at.run()
+
+
+def captions(at: AppTest) -> list[str]:
+    return [c for img in at.image for c in img.captions]
+
+
+def digit_png() -> bytes:
+    image = Image.new("L", (200, 260), 255)
+    ImageDraw.Draw(image).line([(40, 40), (160, 40), (90, 220)], fill=0, width=16)
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_without_exception(page):
+    at = open_page(page)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value
+
+
+def test_latent_noise_slider_shows_neighbours():
+    at = open_page("latent")
+    before = len(captions(at))
+    at.slider(key="sigma").set_value(0.5).run()
+    assert not at.exception
+    assert len(captions(at)) == before + 8  # eight decoded neighbours appear
+
+
+def test_latent_model_switch_and_cvae_digit():
+    at = open_page("latent")
+    at.selectbox(key="latent_model").set_value("cvae-2").run()
+    assert not at.exception and at.segmented_control(key="cvae_digit").value == 7
+    at.segmented_control(key="cvae_digit").set_value(3).run()
+    assert not at.exception
+
+
+def test_latent_sliders_move_the_point():
+    at = open_page("latent")
+    at.slider(key="z1").set_value(1.0).run()
+    assert at.session_state["z1"] == 1.0 and not at.exception
+
+
+def test_denoise_noise_level_changes_the_scores():
+    at = open_page("denoise")
+    first = captions(at)
+    at.slider(key="dn_level_gaussian").set_value(0.1).run()
+    assert not at.exception and captions(at) != first
+    # Low noise: the denoiser output scores above the noisy input on every digit.
+    psnr = [float(c.split("PSNR ")[1].split(" dB")[0]) for c in captions(at) if "PSNR" in c]
+    assert len(psnr) == 3 * 4
+
+
+def test_denoise_upload_good_and_bad_files():
+    at = open_page("denoise")
+    at.segmented_control(key="dn_source").set_value("Upload").run()
+    at.file_uploader(key="dn_upload").set_value([
+        ("seven.png", digit_png(), "image/png"),
+        ("notes.png", b"this is a text file, not an image", "image/png"),
+        ("empty.png", b"", "image/png"),
+    ]).run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "notes.png" in errors and "not an image" in errors and "empty.png" in errors
+    assert any("seven.png" in m.value for m in at.markdown)
+    assert at.download_button  # the denoised upload can be downloaded
+
+
+def test_super_resolution_factor_changes_output():
+    at = open_page("super_resolution")
+    first = captions(at)
+    at.segmented_control(key="sr_factor").set_value(4).run()
+    assert not at.exception and captions(at) != first
+    assert any("7x7" in c for c in captions(at))
+
+
+def test_interpolate_and_sample_controls():
+    at = open_page("interpolate")
+    before = [img.value for img in at.image]
+    at.number_input(key="sample_seed").set_value(5).run()
+    assert not at.exception and [img.value for img in at.image] != before
+    at.selectbox(key="ib_digit").set_value(3).run()
+    assert not at.exception
+
+
+def test_missing_weights_are_reported_not_raised(tmp_path):
+    env = dict(os.environ, EXPLORER_PRETRAINED=str(tmp_path))
+    script = (
+        "from streamlit.testing.v1 import AppTest\n"
+        f"for page in {PAGES!r}:\n"
+        "    at = AppTest.from_file('app.py', default_timeout=120)\n"
+        "    at.switch_page(f'app_pages/{page}.py'); at.run()\n"
+        "    assert not at.exception, (page, at.exception)\n"
+        "    shown = ' '.join(e.value for e in at.error) + ' '.join(w.value for w in at.warning)\n"
+        "    assert 'train_all.py' in shown, (page, shown)\n"
+        "print('ok')\n"
+    )
+    # A fresh interpreter, so the weights folder is read from the environment at import.
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-3000:]

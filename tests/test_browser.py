@@ -1,0 +1,160 @@
+"""What a person does, in a real browser: Playwright drives Debian's Chromium against
+`streamlit run app.py` on a free localhost port. Screenshots of every page are written to
+artifacts/screenshots/ for a person to look at."""
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path("artifacts/screenshots")
+PAGES = {"latent": "", "compare": "compare", "denoise": "denoise", "super_resolution": "super_resolution",
+         "interpolate": "interpolate", "models": "models"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("streamlit did not start within 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (or apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def wait_for_app(page, text: str, timeout: float = 90_000) -> None:
+    page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
+    # Streamlit marks the app as running while a script executes; wait until it settles.
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+
+
+def no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_renders_and_is_screenshotted(server, page, name):
+    titles = {"latent": "Latent explorer", "compare": "Autoencoder against PCA", "denoise": "Denoise",
+              "super_resolution": "Super-resolution", "interpolate": "Interpolate and sample", "models": "Models"}
+    page.goto(f"{server}/{PAGES[name]}")
+    page.get_by_role("heading", name=titles[name]).first.wait_for(timeout=90_000)
+    wait_for_app(page, titles[name])
+    no_exception(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def test_dragging_the_latent_pad_updates_the_digit_during_the_drag(server, page):
+    page.goto(server)
+    wait_for_app(page, "Latent explorer")
+    pad, digit = page.locator("canvas.pad"), page.locator("canvas.digit")
+    pad.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)  # the sprite sheet image decodes
+    box = pad.bounding_box()
+    x0, y0 = box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.15
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    shots = [digit.screenshot()]
+    for i in range(1, 5):  # still pressed: every shot is taken mid-drag
+        page.mouse.move(x0 + i * box["width"] * 0.17, y0 + i * box["height"] * 0.17, steps=4)
+        shots.append(digit.screenshot())
+    page.mouse.up()
+    changed = sum(a != b for a, b in zip(shots, shots[1:]))
+    assert changed >= 3, "the decoded digit should change while the pointer is dragged"
+    # On release the point is sent to Python, which moves the sliders.
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stSliderThumbValue\"]')]"
+                           ".some(e => e.textContent.trim() !== '0.00')", timeout=30_000)
+    no_exception(page)
+
+
+def test_clicking_a_scatter_point_shows_that_test_image(server, page):
+    page.goto(server)
+    wait_for_app(page, "Latent explorer")
+    plot = page.locator(".js-plotly-plot").first
+    plot.wait_for(timeout=60_000)
+    # Pixel position of the first point of trace 0, from Plotly's own axis mapping.
+    x, y = plot.evaluate("""gd => {
+        const L = gd._fullLayout, t = gd._fullData[0], r = gd.getBoundingClientRect();
+        return [r.left + L._size.l + L.xaxis.l2p(t.x[0]), r.top + L._size.t + L.yaxis.l2p(t.y[0])];
+    }""")
+    page.mouse.click(x, y)
+    page.get_by_text("Test image #").first.wait_for(timeout=30_000)
+    no_exception(page)
+
+
+def digit_png() -> bytes:
+    image = Image.new("RGB", (240, 300), "white")
+    ImageDraw.Draw(image).line([(50, 50), (190, 50), (110, 260)], fill="black", width=18)
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_upload_on_the_denoise_page(server, page):
+    page.goto(f"{server}/denoise")
+    wait_for_app(page, "Denoise")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    chooser = page.locator("input[type=file]")
+    chooser.wait_for(state="attached", timeout=30_000)
+    chooser.set_input_files([{"name": "seven.png", "mimeType": "image/png", "buffer": digit_png()}])
+    page.get_by_text("seven.png").last.wait_for(timeout=60_000)
+    page.get_by_text("Download the denoised digit").first.wait_for(timeout=60_000)
+    no_exception(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "denoise-upload.png", full_page=True)
+
+    chooser.set_input_files([{"name": "notes.png", "mimeType": "image/png", "buffer": b"just some text"}])
+    page.get_by_text("not an image we can read").first.wait_for(timeout=60_000)
+    no_exception(page)
+    page.screenshot(path=SCREENSHOTS / "denoise-bad-upload.png", full_page=True)

@@ -1,0 +1,125 @@
+"""Every variant, tiny and seeded: shapes, finite losses, learning, and a save/load round trip."""
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from explorer import pretrained
+from explorer.models import MODELS, build
+from explorer.train import TrainConfig, fit
+
+# Small configs so each test runs in well under a second on a CPU.
+TINY = {
+    "ae": {"latent_dim": 4, "hidden": [32, 16]},
+    "sparse_ae": {"latent_dim": 4, "hidden": [32, 16]},
+    "conv_ae": {"latent_dim": 2, "channels": [4, 8], "hidden": 16},
+    "denoising_ae": {"channels": [4, 8]},
+    "super_resolution": {"factor": 4, "channels": 8},
+    "vae": {"latent_dim": 2, "hidden": 32},
+    "conv_vae": {"latent_dim": 2, "channels": [4, 8], "hidden": 16},
+    "cvae": {"latent_dim": 2, "channels": [4, 8], "hidden": 16},
+    "aae": {"latent_dim": 2, "channels": [4, 8], "hidden": 16, "disc_hidden": 16},
+}
+
+
+def test_every_family_has_a_tiny_config():
+    assert set(TINY) == set(MODELS)
+
+
+def make(family):
+    torch.manual_seed(0)
+    return build(family, **TINY[family])
+
+
+def model_input(model, x):
+    return model.downsample(x) if hasattr(model, "downsample") else x
+
+
+@pytest.mark.parametrize("family", sorted(MODELS))
+def test_shapes_and_range(family, tiny_split):
+    model = make(family).eval()
+    x, y = tiny_split.floats[:8], tiny_split.labels[:8]
+    with torch.no_grad():
+        out = model.reconstruct(model_input(model, x), y)
+    assert out.shape == (8, 1, 28, 28)
+    assert out.min() >= 0 and out.max() <= 1
+    if model.has_latent:
+        with torch.no_grad():
+            z = model.encode(x, y)
+            assert z.shape == (8, model.latent_dim)
+            assert model.decode(z, y).shape == (8, 1, 28, 28)
+
+
+@pytest.mark.parametrize("family", sorted(MODELS))
+def test_loss_is_finite_and_training_lowers_it(family, tiny_split):
+    model = make(family)
+    x, y = tiny_split.floats, tiny_split.labels
+    torch.manual_seed(1)
+    before = model.loss(x, y).loss.item()
+    assert torch.isfinite(torch.tensor(before))
+    fit(model, tiny_split, TrainConfig(epochs=15, batch_size=32, lr=3e-3), torch.device("cpu"), progress=False)
+    model.train()  # same BatchNorm mode as the first measurement
+    torch.manual_seed(1)
+    after = model.loss(x, y).loss.item()
+    assert after < before
+
+
+def test_cvae_decode_depends_on_the_digit():
+    model = make("cvae").eval()
+    z = torch.zeros(2, 2)
+    with torch.no_grad():
+        a = model.decode(z, torch.tensor([3, 3]))
+        b = model.decode(z, torch.tensor([3, 8]))
+    assert torch.equal(a[0], b[0]) and not torch.equal(a[1], b[1])
+    with pytest.raises(ValueError, match="digit label"):
+        model.decode(z)
+
+
+def test_vae_kl_matches_the_closed_form():
+    from explorer.models import DiagonalGaussian
+    mean, logvar = torch.tensor([[1.0, -2.0]]), torch.tensor([[0.5, -1.0]])
+    expected = 0.5 * sum(m**2 + v.exp() - 1 - v for m, v in zip(mean[0], logvar[0]))
+    assert DiagonalGaussian(mean, logvar).kl().item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+@pytest.mark.parametrize("family", sorted(MODELS))
+def test_save_load_round_trip(family, tiny_split, tmp_path):
+    model = make(family).eval()
+    folder = tmp_path / "mnist" / f"{family}-tiny"
+    pretrained.save_pretrained(model, folder, {"name": f"{family}-tiny"})
+    assert sorted(p.name for p in folder.iterdir()) == sorted(pretrained.FILES)
+    assert json.loads((folder / "config.json").read_text())["family"] == family
+    loaded = pretrained.load_pretrained(f"{family}-tiny", root=tmp_path)
+    assert type(loaded) is type(model) and loaded.config == model.config
+    saved = load_file(folder / "model.safetensors")
+    for k, v in model.state_dict().items():
+        assert torch.equal(saved[k], v) and torch.equal(loaded.state_dict()[k], v)
+    x, y = model_input(model, tiny_split.floats[:4]), tiny_split.labels[:4]
+    with torch.no_grad():
+        assert torch.equal(model.reconstruct(x, y), loaded.reconstruct(x, y))
+
+
+def test_overwrite_keeps_one_complete_folder(tiny_split, tmp_path):
+    model = make("conv_ae")
+    folder = tmp_path / "mnist" / "m"
+    pretrained.save_pretrained(model, folder, {"round": 1})
+    pretrained.save_pretrained(model, folder, {"round": 2})
+    assert json.loads((folder / "card.json").read_text()) == {"round": 2}
+    assert [p.name for p in folder.parent.iterdir()] == ["m"]  # no temporary or backup left
+
+
+def test_missing_and_damaged_weights_say_how_to_retrain(tmp_path):
+    with pytest.raises(pretrained.WeightsError, match="train_all.py --models nothing-here"):
+        pretrained.load_pretrained("nothing-here", root=tmp_path)
+    folder = tmp_path / "mnist" / "broken"
+    pretrained.save_pretrained(make("ae"), folder, {})
+    (folder / "model.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(pretrained.WeightsError, match="damaged.*train_all.py --models broken"):
+        pretrained.load_pretrained("broken", root=tmp_path)
+
+
+def test_unknown_family_is_refused():
+    with pytest.raises(ValueError, match="unknown model family"):
+        build("transformer")

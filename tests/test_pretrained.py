@@ -1,0 +1,57 @@
+"""The shipped weights: each loads, its card's headline figure reproduces on the MNIST test
+set, and the claims the app shows (beats PCA, beats the classic filters) hold."""
+
+import pytest
+
+import train_all
+from explorer import list_pretrained, load_pretrained
+from explorer.data import data_fingerprint, load_split
+from explorer.evaluate import headline_metric, headline_only
+from explorer.pretrained import load_card
+
+SHIPPED = list_pretrained("mnist")
+
+
+def test_every_release_is_shipped():
+    assert sorted(SHIPPED) == sorted(train_all.RELEASES)
+
+
+@pytest.fixture(scope="module")
+def test_split():
+    return load_split("mnist", train=False)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_card_headline_reproduces(name, test_split):
+    card = load_card(name)
+    assert card["quick"] is False and card["test_images"] == 10_000
+    model = load_pretrained(name)
+    assert card["headline"]["metric"] == headline_metric(model)
+    measured = headline_only(model, test_split)
+    assert measured == pytest.approx(card["headline"]["value"], rel=1e-4, abs=1e-5)
+
+
+def test_cards_were_trained_on_standard_mnist():
+    train = load_split("mnist", train=True)
+    assert {load_card(n)["data_sha256"] for n in SHIPPED} == {data_fingerprint(train)}
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED if "pca" in load_card(n)["metrics"]])
+def test_latent_models_beat_pca_at_the_same_size(name):
+    m = load_card(name)["metrics"]
+    assert m["mse"] < m["pca"]["mse"]
+    if name != "cvae-2":  # the conditional VAE is given the label, so its code need not hold it
+        assert m["knn_accuracy"] > m["pca"]["knn_accuracy"]
+
+
+def test_denoiser_beats_noisy_input_median_and_pca():
+    m = load_card("denoising_ae")["metrics"]
+    for sigma in (0.1, 0.3, 0.5):
+        s = m[f"sigma_{sigma}"]
+        assert s["model"]["psnr"] > max(s["noisy"]["psnr"], s["median3"]["psnr"], s["pca"]["psnr"])
+
+
+@pytest.mark.parametrize("factor", [2, 4])
+def test_super_resolution_beats_bicubic(factor):
+    m = load_card(f"super_resolution-x{factor}")["metrics"]
+    assert m["psnr"] > m["bicubic"]["psnr"] + 1.0 and m["ssim"] > m["bicubic"]["ssim"]

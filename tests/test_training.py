@@ -1,0 +1,109 @@
+"""train_all.py end to end (quick mode), resume, determinism, strict options."""
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import train_all
+from explorer import pretrained
+from explorer.models import build
+from explorer.train import TrainConfig, fit
+
+
+def run_quick(tmp_path, *extra):
+    out = tmp_path / "pt"
+    code = train_all.main(["--quick", "--no-progress", "--out", str(out),
+                           "--checkpoints", str(tmp_path / "ckpt"), *extra])
+    return code, out / "mnist"
+
+
+def test_quick_run_writes_every_model(tmp_path, capsys):
+    code, folder = run_quick(tmp_path)
+    assert code == 0
+    assert sorted(p.name for p in folder.iterdir()) == sorted(train_all.RELEASES)
+    for name in train_all.RELEASES:
+        assert sorted(p.name for p in (folder / name).iterdir()) == sorted(pretrained.FILES)
+        card = json.loads((folder / name / "card.json").read_text())
+        assert card["name"] == name and card["quick"] is True
+        assert len(card["epoch_losses"]) == 1 and card["seconds"] >= 0
+        assert card["headline"]["value"] == card["metrics"][card["headline"]["metric"]]
+        assert {"torch", "numpy"} <= set(card["versions"])
+        model = pretrained.load_model(folder / name)
+        assert model.training is False
+    assert not any((tmp_path / "ckpt").rglob("*.pt"))  # checkpoints removed after release
+    printed = capsys.readouterr().out
+    assert "total" in printed and "conv_ae-32" in printed
+
+
+def test_same_seed_same_weights(tmp_path):
+    _, a = run_quick(tmp_path / "a", "--models", "conv_ae-2", "vae-2")
+    _, b = run_quick(tmp_path / "b", "--models", "conv_ae-2", "vae-2")
+    for name in ("conv_ae-2", "vae-2"):
+        wa, wb = load_file(a / name / "model.safetensors"), load_file(b / name / "model.safetensors")
+        assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+def test_resume_continues_from_the_checkpoint(tiny_split, tmp_path):
+    ckpt = tmp_path / "ckpt.pt"
+    config = TrainConfig(epochs=4, batch_size=16, lr=1e-3)
+    torch.manual_seed(0)
+    straight = build("vae", latent_dim=2, hidden=16)
+    fit(straight, tiny_split, config, torch.device("cpu"), progress=False)
+
+    torch.manual_seed(0)
+    interrupted = build("vae", latent_dim=2, hidden=16)
+    fit(interrupted, tiny_split, TrainConfig(epochs=4, batch_size=16, lr=1e-3), torch.device("cpu"),
+        checkpoint=ckpt, progress=False)
+    state = torch.load(ckpt, weights_only=True)
+    assert state["result"]["epochs_done"] == 4
+
+    # Simulate a stop after epoch 2: train 2 epochs with the 4-epoch schedule, then resume.
+    torch.manual_seed(0)
+    first = build("vae", latent_dim=2, hidden=16)
+    ckpt2 = tmp_path / "ckpt2.pt"
+
+    class Stop(Exception):
+        pass
+
+    calls = {"n": 0}
+    original = first.train_step
+
+    def stopping_step(*args):
+        calls["n"] += 1
+        if calls["n"] > 2 * (len(tiny_split) // 16):
+            raise Stop
+        return original(*args)
+
+    first.train_step = stopping_step
+    with pytest.raises(Stop):
+        fit(first, tiny_split, config, torch.device("cpu"), checkpoint=ckpt2, progress=False)
+    assert torch.load(ckpt2, weights_only=True)["result"]["epochs_done"] == 2
+
+    torch.manual_seed(123)  # a different global state: resume must restore its own
+    resumed = build("vae", latent_dim=2, hidden=16)
+    result = fit(resumed, tiny_split, config, torch.device("cpu"), checkpoint=ckpt2, resume=True, progress=False)
+    assert result.epochs_done == 4 and len(result.epoch_losses) == 4
+    for k, v in straight.state_dict().items():
+        assert torch.allclose(resumed.state_dict()[k], v, atol=1e-6), k
+
+
+def test_unknown_option_fails_loudly(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        train_all.main(["--epoch", "3"])  # a typo of --epochs: abbreviations are refused
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments" in capsys.readouterr().err
+
+
+def test_unknown_model_name_fails(capsys):
+    with pytest.raises(SystemExit):
+        train_all.main(["--models", "gan-2"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_unavailable_device_is_a_clear_error(capsys):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")  # the point is the message on a machine without it
+    assert train_all.main(["--quick", "--device", "cuda"]) == 2
+    assert "no CUDA GPU" in capsys.readouterr().err

@@ -1,0 +1,172 @@
+"""Train every autoencoder of the lesson (and the conditional VAE) and write release weights.
+
+    python train_all.py                          # all models -> pretrained/mnist/<name>/
+    python train_all.py --models conv_ae-32 vae-2 --epochs 3
+    python train_all.py --quick --out /tmp/pt    # smoke run on a few hundred images
+    python train_all.py --resume                 # continue an interrupted run
+
+Each model folder gets `model.safetensors`, `config.json` and `card.json` (test metrics
+beside PCA, loss curve, time, device, versions, data hash). Resume checkpoints live in
+`checkpoints/`, outside `pretrained/`, and are deleted once a model is released.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import sklearn
+import torch
+import torchvision
+
+from explorer.data import TORCHVISION_CLASSES, DataUnavailableError, data_fingerprint, load_split
+from explorer.evaluate import evaluate_model
+from explorer.models import build
+from explorer.pretrained import PRETRAINED_ROOT, save_pretrained
+from explorer.train import TrainConfig, fit, pick_device, seed_everything
+
+
+@dataclass(frozen=True)
+class Release:
+    family: str
+    description: str
+    config: dict = field(default_factory=dict)
+    train: TrainConfig = TrainConfig()
+
+
+# Epochs are set so the whole set trains in under 45 minutes on a 2-core CPU.
+RELEASES: dict[str, Release] = {
+    "ae-32": Release("ae", "Fully connected deep autoencoder 784-128-64-32 (Keras blog).",
+                     {"latent_dim": 32}, TrainConfig(epochs=20, batch_size=256, lr=3e-3)),
+    "sparse_ae-32": Release("sparse_ae", "Fully connected AE with an L1 activity penalty on its 32-D code.",
+                            {"latent_dim": 32}, TrainConfig(epochs=20, batch_size=256, lr=3e-3)),
+    "conv_ae-2": Release("conv_ae", "The lesson's convolutional AE squeezed to a 2-D code.",
+                         {"latent_dim": 2}, TrainConfig(epochs=5)),
+    "conv_ae-32": Release("conv_ae", "The lesson's convolutional AE with a 32-D code.",
+                          {"latent_dim": 32}, TrainConfig(epochs=12)),
+    "denoising_ae": Release("denoising_ae", "Convolutional denoiser trained on fresh Gaussian and salt-and-pepper noise.",
+                            {}, TrainConfig(epochs=4)),
+    "super_resolution-x2": Release("super_resolution", "14x14 -> 28x28 super-resolution on top of bicubic.",
+                                   {"factor": 2}, TrainConfig(epochs=3)),
+    "super_resolution-x4": Release("super_resolution", "7x7 -> 28x28 super-resolution on top of bicubic.",
+                                   {"factor": 4}, TrainConfig(epochs=3)),
+    "vae-2": Release("vae", "The lesson's fully connected VAE with a 2-D latent.",
+                     {"latent_dim": 2}, TrainConfig(epochs=20, batch_size=256, lr=2e-3)),
+    "conv_vae-2": Release("conv_vae", "Convolutional VAE with a 2-D latent: the lesson's assignment.",
+                          {"latent_dim": 2}, TrainConfig(epochs=5)),
+    "cvae-2": Release("cvae", "Conditional convolutional VAE: decode(z, digit) draws any digit in any style.",
+                      {"latent_dim": 2}, TrainConfig(epochs=5)),
+    "aae-2": Release("aae", "Adversarial autoencoder with a 2-D Gaussian prior on its code.",
+                     {"latent_dim": 2}, TrainConfig(epochs=3)),
+}
+
+QUICK_TRAIN, QUICK_TEST = 512, 256
+
+
+def versions() -> dict:
+    return {"python": platform.python_version(), "torch": torch.__version__, "torchvision": torchvision.__version__,
+            "numpy": np.__version__, "scikit-learn": sklearn.__version__}
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__, allow_abbrev=False,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", choices=sorted(RELEASES), default=list(RELEASES), metavar="NAME",
+                        help=f"which models (default: all): {', '.join(RELEASES)}")
+    parser.add_argument("--epochs", type=int, default=None, help="override every model's epoch count")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto")
+    parser.add_argument("--dataset", choices=sorted(TORCHVISION_CLASSES), default="mnist")
+    parser.add_argument("--data-dir", type=Path, default=None, help="dataset root (default: $EXPLORER_DATA_DIR or data/)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=PRETRAINED_ROOT, help="release root (default: pretrained/)")
+    parser.add_argument("--checkpoints", type=Path, default=Path("checkpoints"), help="resume checkpoints folder")
+    parser.add_argument("--resume", action="store_true", help="continue interrupted models from their last epoch")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"smoke run: {QUICK_TRAIN} training images, 1 epoch, metrics on {QUICK_TEST} test images")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    args = parser.parse_args(argv)
+    if args.epochs is not None and args.epochs < 1:
+        parser.error("--epochs must be at least 1")
+    return args
+
+
+def train_one(name: str, args, device, train, test, data_hash: str) -> dict:
+    release = RELEASES[name]
+    epochs = args.epochs or (1 if args.quick else release.train.epochs)
+    config = replace(release.train, epochs=epochs, seed=args.seed)
+    seed_everything(args.seed)  # the same initial weights for the same seed
+    model = build(release.family, **release.config)
+    checkpoint = args.checkpoints / args.dataset / name / "ckpt.pt"
+    result = fit(model, train, config, device, desc=name, checkpoint=checkpoint,
+                 resume=args.resume, progress=not args.no_progress)
+    figures = evaluate_model(model, train, test)
+    card = {
+        "name": name,
+        "family": release.family,
+        "description": release.description,
+        "dataset": args.dataset,
+        "latent_dim": model.latent_dim,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "metrics": figures,
+        "headline": figures["headline"],
+        "test_images": len(test),
+        "train_images": len(train),
+        "epoch_losses": result.epoch_losses,
+        "train_config": asdict(config),
+        "seconds": round(result.seconds, 1),
+        "device": str(device),
+        "versions": versions(),
+        "data_sha256": data_hash,
+        "quick": args.quick,
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    save_pretrained(model, args.out / args.dataset / name, card)
+    checkpoint.unlink(missing_ok=True)
+    return card
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        device = pick_device(args.device)
+        train = load_split(args.dataset, True, args.data_dir)
+        test = load_split(args.dataset, False, args.data_dir)
+    except (DataUnavailableError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.quick:
+        train, test = train.head(QUICK_TRAIN), test.head(QUICK_TEST)
+    if device.type == "cpu":
+        torch.set_num_threads(max(1, torch.get_num_threads()))
+    data_hash = data_fingerprint(train)
+    print(f"Training {len(args.models)} models on {device} ({len(train)} train / {len(test)} test images) -> {args.out / args.dataset}")
+
+    cards, start = [], time.perf_counter()
+    for name in args.models:
+        try:
+            card = train_one(name, args, device, train, test, data_hash)
+        except KeyboardInterrupt:
+            print(f"\nInterrupted during {name}. Released weights are untouched; "
+                  f"continue with: python train_all.py --resume --models {' '.join(args.models[args.models.index(name):])}")
+            return 130
+        cards.append(card)
+        h = card["headline"]
+        print(f"{name:22s} {card['train_config']['epochs']:3d} epochs {card['seconds']:7.1f} s   {h['metric']} = {h['value']:.4f}", flush=True)
+
+    total = time.perf_counter() - start
+    print(f"\n{'model':22s} {'epochs':>6s} {'seconds':>8s}  headline")
+    for card in cards:
+        h = card["headline"]
+        print(f"{card['name']:22s} {card['train_config']['epochs']:6d} {card['seconds']:8.1f}  {h['metric']} = {h['value']:.4f}")
+    print(f"total {total:.0f} s on {device}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
