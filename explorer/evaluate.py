@@ -107,6 +107,7 @@ def denoising_metrics(model, train_x, test_x) -> dict:
             "model": denoised,
             "noisy": noisy,
             "median3": metrics.median_filter(noisy),
+            "gaussian_blur": metrics.gaussian_blur(noisy, sigma=1.0),
             "pca": pca.reconstruct(noisy),
         }
         out[f"sigma_{sigma}"] = {
@@ -119,13 +120,11 @@ def denoising_metrics(model, train_x, test_x) -> dict:
 def super_resolution_metrics(model: SuperResolution, test_x) -> dict:
     low = model.downsample(test_x)
     out = batched(model.reconstruct, low)
-    bicubic = metrics.upscale(low, 28, "bicubic")
-    return {
-        "factor": model.config.factor,
-        "psnr": metrics.psnr(out, test_x),
-        "ssim": metrics.ssim(out, test_x),
-        "bicubic": {"psnr": metrics.psnr(bicubic, test_x), "ssim": metrics.ssim(bicubic, test_x)},
-    }
+    result = {"factor": model.config.factor, "psnr": metrics.psnr(out, test_x), "ssim": metrics.ssim(out, test_x)}
+    for mode in ("nearest", "bilinear", "bicubic"):
+        up = metrics.upscale(low, 28, mode)
+        result[mode] = {"psnr": metrics.psnr(up, test_x), "ssim": metrics.ssim(up, test_x)}
+    return result
 
 
 def evaluate_model(model: Autoencoder, train: Split, test: Split) -> dict:

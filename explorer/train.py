@@ -78,6 +78,18 @@ def save_atomic(obj, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def prepare(model: Autoencoder, device: torch.device) -> Autoencoder:
+    # channels_last (NHWC) convolutions run about a third faster on CPUs and on GPUs.
+    return model.to(device, memory_format=torch.channels_last)
+
+
+def batch_from(images: torch.Tensor, labels: torch.Tensor, idx: torch.Tensor):
+    """A batch sliced from device-resident uint8 images and converted there: no DataLoader,
+    no per-sample transforms. Returns (B, 1, 28, 28) floats in [0, 1] and (B,) labels."""
+    x = images[idx].float().div_(255.0).contiguous(memory_format=torch.channels_last)
+    return x, labels[idx]
+
+
 def fit(
     model: Autoencoder,
     train: Split,
@@ -90,7 +102,7 @@ def fit(
 ) -> TrainResult:
     """Train `model` in place on `train` (uint8 images already on any device)."""
     seed_everything(config.seed)
-    model.to(device)
+    prepare(model, device)
     images, labels = train.images.to(device), train.labels.to(device)
     n = len(labels)
     batch_size = min(config.batch_size, n)
@@ -125,8 +137,7 @@ def fit(
         running, total = 0.0, 0.0
         for step in bar:
             idx = perm[step * batch_size:(step + 1) * batch_size]
-            x = images[idx].float().div_(255.0)  # (B, 1, 28, 28) in [0, 1]
-            logs = model.train_step(x, labels[idx], optimizers)
+            logs = model.train_step(*batch_from(images, labels, idx), optimizers)
             for sched in schedulers.values():
                 sched.step()
             total += logs["loss"]

@@ -1,0 +1,182 @@
+"""Run every benchmark, print the tables, write docs/benchmarks.md and docs/benchmarks.json.
+
+    python -m benchmarks.run                 # the full run (make bench)
+    python -m benchmarks.run --quick         # same code on tiny settings (make bench-quick)
+    python -m benchmarks.run --only sizes published
+
+--quick trains on a few hundred images for one epoch and writes to artifacts/bench-quick/:
+its figures are meaningless, it exists so the code paths are exercised by `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+
+from benchmarks import app_latency, latent_sizes, published, throughput
+from explorer.data import load_split
+from explorer.evaluate import denoising_metrics, super_resolution_metrics
+from explorer.pretrained import list_pretrained, load_card, load_pretrained
+from explorer.train import pick_device
+from train_all import versions
+
+SECTIONS = ("sizes", "published", "throughput", "app")
+
+FULL = {"size_epochs": 6, "hinton_epochs": 12, "vae_epochs": 40, "vae_k": 1000, "vae_test_images": None,
+        "throughput_rounds": 5, "throughput_batches": 30, "latent_updates": 200, "browser_seconds": 3.0}
+QUICK = {"size_epochs": 1, "hinton_epochs": 1, "vae_epochs": 1, "vae_k": 8, "vae_test_images": 64,
+         "throughput_rounds": 1, "throughput_batches": 2, "latent_updates": 3, "browser_seconds": 0.5,
+         "train_images": 512, "test_images": 256}
+
+
+def machine() -> dict:
+    import os
+    return {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+            "platform": platform.platform()}
+
+
+def training_times() -> dict:
+    rows = {}
+    for name in list_pretrained():
+        card = load_card(name)
+        rows[name] = {"epochs": card["train_config"]["epochs"], "seconds": card["seconds"],
+                      "seconds_per_epoch": card["seconds"] / max(1, card["train_config"]["epochs"]),
+                      "device": card["device"]}
+    return {"models": rows, "total_seconds": sum(r["seconds"] for r in rows.values())}
+
+
+def markdown(results: dict) -> str:
+    s = [f"# Benchmarks\n\nRun on {results['date']} in {results['duration_s'] / 60:.1f} min on "
+         f"{results['machine']['cores']} CPU cores ({results['machine']['cpu']}), GPU: {results['machine']['gpu']}; "
+         f"torch {results['versions']['torch']}. Reproduce with `make bench` "
+         f"(`python -m benchmarks.run`).\n"]
+    if "sizes" in results:
+        r = results["sizes"]
+        s.append(f"## AE against PCA across latent size\n\nConvolutional AE trained {r['epochs']} epochs at each size; "
+                 "MNIST test set. ![MSE against latent size](ae_vs_pca.png)\n")
+        s.append("| d | AE MSE | PCA MSE | AE PSNR | PCA PSNR | AE k-NN | PCA k-NN |\n|---|---|---|---|---|---|---|")
+        for row in r["rows"]:
+            s.append(f"| {row['latent_dim']} | {row['ae_mse']:.4f} | {row['pca_mse']:.4f} | {row['ae_psnr']:.2f} | "
+                     f"{row['pca_psnr']:.2f} | {row['ae_knn']:.3f} | {row['pca_knn']:.3f} |")
+        s.append("")
+    if "published" in results:
+        p = results["published"]
+        h = p["hinton"]
+        s.append("## Quality against published results\n")
+        s.append(f"Reconstruction, squared error per test image at d = 30: convolutional AE **{h['ae_squared_error']:.2f}** "
+                 f"({h['epochs']} epochs) against {h['hinton_ae']:.2f} for Hinton & Salakhutdinov's deep AE; "
+                 f"PCA-30 here {h['pca_squared_error']:.2f} (published {h['hinton_pca']:.2f}).\n")
+        s.append("| VAE latent | epochs | K | test images | -log p(x), nats | Davidson et al. Gaussian VAE |\n|---|---|---|---|---|---|")
+        for v in p["vae"]:
+            s.append(f"| {v['latent_dim']} | {v['epochs']} | {v['k']} | {v['test_images']} | {v['nll_nats']:.2f} | {v['davidson_gaussian_vae']} |")
+        s.append("\nDenoising (shipped `denoising_ae`), PSNR dB / SSIM:\n")
+        s.append("| sigma | noisy | 3x3 median | Gaussian blur | PCA-32 | denoising AE |\n|---|---|---|---|---|---|")
+        for key, row in p["denoising"].items():
+            if not key.startswith("sigma_"):
+                continue
+            cell = lambda k: f"{row[k]['psnr']:.2f} / {row[k]['ssim']:.3f}"  # noqa: E731
+            s.append(f"| {key[6:]} | {cell('noisy')} | {cell('median3')} | {cell('gaussian_blur')} | {cell('pca')} | **{cell('model')}** |")
+        s.append("\nSuper-resolution (shipped models), PSNR dB / SSIM:\n")
+        s.append("| factor | nearest | bilinear | bicubic | autoencoder |\n|---|---|---|---|---|")
+        for f, m in p["super_resolution"].items():
+            s.append(f"| x{f} | " + " | ".join(f"{m[k]['psnr']:.2f} / {m[k]['ssim']:.3f}" for k in ("nearest", "bilinear", "bicubic"))
+                     + f" | **{m['psnr']:.2f} / {m['ssim']:.3f}** |")
+        s.append("")
+    if "throughput" in results:
+        t = results["throughput"]
+        s.append("## Training throughput\n\nImages per second of train_all.py's loop against the lesson's "
+                 "DataLoader + ToTensor loop, interleaved rounds, median:\n")
+        s.append("| model | device | ours | lesson loop | ratio |\n|---|---|---|---|---|")
+        for row in t["runs"]:
+            s.append(f"| {row['model']} | {row['device']} | {row['ours_images_per_s']:.0f} | "
+                     f"{row['reference_images_per_s']:.0f} | **{row['speedup']:.2f}x** |")
+        tt = t["train_all"]
+        s.append(f"\nShipped models: train_all.py total {tt['total_seconds'] / 60:.1f} min.\n")
+        s.append("| model | epochs | s/epoch | device |\n|---|---|---|---|")
+        for name, r in tt["models"].items():
+            s.append(f"| {name} | {r['epochs']} | {r['seconds_per_epoch']:.1f} | {r['device']} |")
+        s.append("")
+    if "app" in results:
+        a = results["app"]
+        s.append("## App latency and memory\n")
+        s.append(f"- latent update, server time over {a['latent']['updates']} slider moves: p50 "
+                 f"**{a['latent']['p50_ms']:.0f} ms**, p95 **{a['latent']['p95_ms']:.0f} ms** ({a['latent']['note']})")
+        s.append("- first render: " + ", ".join(f"{k} {v['seconds']:.1f} s" for k, v in a["first_render"].items()))
+        s.append(f"- peak memory with every page and model loaded: **{a['peak_memory_mb']:.0f} MB**")
+        if a.get("browser"):
+            s.append(f"- browser, dragging the latent pad: **{a['browser']['updates_per_second']:.0f} decoded-image updates/s** "
+                     f"({a['browser']['pointer_moves_per_second']:.0f} pointer moves/s sent by Playwright)")
+        s.append("")
+    return "\n".join(s)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, allow_abbrev=False,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--out", type=Path, default=None, help="default: docs/ (full) or artifacts/bench-quick/ (quick)")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto")
+    args = parser.parse_args(argv)
+    settings = QUICK if args.quick else FULL
+    out = args.out or (Path("artifacts/bench-quick") if args.quick else Path("docs"))
+    out.mkdir(parents=True, exist_ok=True)
+    device = pick_device(args.device)
+
+    train, test = load_split("mnist", True), load_split("mnist", False)
+    if args.quick:
+        train, test = train.head(settings["train_images"]), test.head(settings["test_images"])
+    start = time.perf_counter()
+    results = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "quick": args.quick,
+               "machine": machine(), "versions": versions(), "settings": settings}
+    progress = not args.quick
+
+    if "sizes" in args.only:
+        sizes = (2, 4) if args.quick else latent_sizes.SIZES
+        results["sizes"] = latent_sizes.run(train, test, device, settings["size_epochs"], sizes, progress)
+        latent_sizes.plot(results["sizes"], out / "ae_vs_pca.png")
+        # The app's "error against latent size" chart reads this key.
+        results["ae_vs_pca"] = results["sizes"]
+    if "published" in args.only:
+        results["published"] = {
+            "hinton": published.reconstruction_vs_hinton(train, test, device, settings["hinton_epochs"], progress),
+            "vae": [published.vae_log_likelihood(train, test, device, d, settings["vae_epochs"], settings["vae_k"],
+                                                 settings["vae_test_images"], progress) for d in (2, 10)],
+            "denoising": denoising_metrics(load_pretrained("denoising_ae"), train.floats, test.floats),
+            "super_resolution": {f: super_resolution_metrics(load_pretrained(f"super_resolution-x{f}"), test.floats)
+                                 for f in (2, 4)},
+        }
+    if "throughput" in args.only:
+        runs = [throughput.run(torch.device("cpu"), settings["throughput_rounds"], settings["throughput_batches"],
+                               "conv_ae", latent_dim=32),
+                throughput.run(torch.device("cpu"), settings["throughput_rounds"], settings["throughput_batches"],
+                               "ae", latent_dim=32)]
+        if torch.cuda.is_available():
+            runs.append(throughput.run(torch.device("cuda"), settings["throughput_rounds"],
+                                       settings["throughput_batches"], "conv_ae", latent_dim=32))
+        results["throughput"] = {"runs": runs, "train_all": training_times()}
+    if "app" in args.only:
+        results["app"] = {"first_render": app_latency.first_renders(),
+                          "latent": app_latency.latent_updates(settings["latent_updates"]),
+                          "peak_memory_mb": app_latency.peak_memory_mb(),
+                          "browser": app_latency.browser_updates_per_second(settings["browser_seconds"])}
+
+    results["duration_s"] = time.perf_counter() - start
+    (out / "benchmarks.json").write_text(json.dumps(results, indent=2) + "\n")
+    text = markdown(results)
+    (out / "benchmarks.md").write_text(text + "\n")
+    print(text)
+    print(f"\nwrote {out / 'benchmarks.md'} and {out / 'benchmarks.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

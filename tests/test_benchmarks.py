@@ -1,0 +1,25 @@
+"""`make bench-quick`: the whole benchmark code on tiny settings (figures meaningless)."""
+
+import json
+
+import pytest
+
+from benchmarks import run
+
+pytestmark = pytest.mark.browser  # its app section drives Chromium
+
+
+def test_quick_benchmark_writes_every_section(tmp_path, capsys):
+    assert run.main(["--quick", "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "benchmarks.json").read_text())
+    assert results["quick"] is True
+    assert [r["latent_dim"] for r in results["sizes"]["rows"]] == [2, 4]
+    assert results["published"]["vae"][0]["k"] == 8 and results["published"]["hinton"]["ae_squared_error"] > 0
+    assert {r["model"] for r in results["throughput"]["runs"]} >= {"conv_ae", "ae"}
+    assert all(r["speedup"] > 0 for r in results["throughput"]["runs"])
+    assert set(results["app"]["first_render"]) == set(run.app_latency.PAGES)
+    assert not any(v["exception"] for v in results["app"]["first_render"].values())
+    assert results["app"]["browser"]["updates_per_second"] > 0
+    assert (tmp_path / "ae_vs_pca.png").stat().st_size > 1000
+    text = (tmp_path / "benchmarks.md").read_text()
+    assert "AE against PCA" in text and "Training throughput" in text and "App latency" in text
