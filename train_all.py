@@ -51,7 +51,7 @@ RELEASES: dict[str, Release] = {
     "conv_ae-32": Release("conv_ae", "The lesson's convolutional AE with a 32-D code.",
                           {"latent_dim": 32}, TrainConfig(epochs=20)),
     "denoising_ae": Release("denoising_ae", "Convolutional denoiser trained on fresh Gaussian and salt-and-pepper noise.",
-                            {}, TrainConfig(epochs=4)),
+                            {}, TrainConfig(epochs=6)),
     "super_resolution-x2": Release("super_resolution", "14x14 -> 28x28 super-resolution on top of bicubic.",
                                    {"factor": 2}, TrainConfig(epochs=3)),
     "super_resolution-x4": Release("super_resolution", "7x7 -> 28x28 super-resolution on top of bicubic.",

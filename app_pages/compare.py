@@ -18,7 +18,10 @@ def codes_for(method: str) -> np.ndarray:
 
 def on_select(method: str) -> None:
     points = st.session_state.get(f"cmp_{method}", {}).get("selection", {}).get("points", [])
-    st.session_state.cmp_selected = sorted({int(p["customdata"]) for p in points})
+    # Trace d holds the shown digits d in test-set order, so (trace, point) gives the test index.
+    labels = ui.test_split().labels.numpy()[:SHOWN]
+    by_digit = [np.nonzero(labels == d)[0] for d in range(10)]
+    st.session_state.cmp_selected = sorted({int(by_digit[p["curve_number"]][p["point_index"]]) for p in points})
 
 
 def figure(method: str, selected: set[int]) -> go.Figure:

@@ -29,8 +29,11 @@ def on_pad_release() -> None:
 
 def on_scatter_select(name: str) -> None:
     points = st.session_state.get(f"scatter_{name}", {}).get("selection", {}).get("points", [])
+    # Traces 0-9 hold digits 0-9 in test-set order, so (trace, point) gives the test index.
+    points = [p for p in points if p.get("curve_number", 99) < 10]
     if points:
-        index = int(points[0]["customdata"][0])
+        digit, k = int(points[0]["curve_number"]), int(points[0]["point_index"])
+        index = int(np.nonzero(ui.test_split().labels.numpy() == digit)[0][k])
         st.session_state.picked = index
         set_z(*ui.test_codes(name)[index])
 

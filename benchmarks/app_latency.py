@@ -7,9 +7,11 @@ from __future__ import annotations
 import resource
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["latent", "compare", "denoise", "super_resolution", "interpolate", "models"]
 
 
@@ -18,7 +20,7 @@ def first_renders() -> dict:
 
     out = {}
     for page in PAGES:
-        at = AppTest.from_file("app.py", default_timeout=300)
+        at = AppTest.from_file(APP, default_timeout=300)
         at.switch_page(f"app_pages/{page}.py")
         start = time.perf_counter()
         at.run()
@@ -30,7 +32,7 @@ def latent_updates(n: int = 200) -> dict:
     """Move the z1 slider n times; each move is one rerun as the browser would trigger it."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file("app.py", default_timeout=300)
+    at = AppTest.from_file(APP, default_timeout=300)
     at.run()
     values = np.linspace(-2, 2, n)
     times = []
@@ -60,7 +62,7 @@ def browser_updates_per_second(seconds: float = 3.0) -> dict:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

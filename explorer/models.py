@@ -229,7 +229,8 @@ class ConvAE(Autoencoder):
 @dataclass(frozen=True)
 class DenoisingAEConfig:
     channels: tuple[int, int] = (32, 64)
-    max_sigma: float = 0.5  # Gaussian noise level is drawn per image from U(0, max_sigma)
+    global_hidden: int = 256  # width of the fully connected path that sees the whole digit
+    max_sigma: float = 0.6  # Gaussian noise level is drawn per image from U(0, max_sigma)
     max_salt_pepper: float = 0.3  # fraction of flipped pixels, drawn per image likewise
 
 
@@ -252,6 +253,12 @@ class DenoisingAE(Autoencoder):
             nn.Conv2d(c1, c2, 3, stride=2, padding=1), nn.BatchNorm2d(c2), nn.ReLU(),  # (B, c2, 7, 7)
             nn.Conv2d(c2, c2, 3, padding=1), nn.BatchNorm2d(c2), nn.ReLU(),
         )
+        # 3x3 convolutions see only part of the digit; under heavy noise the shape of the
+        # whole digit is the best clue, so a fully connected path adds it to every position.
+        self.global_path = nn.Sequential(
+            nn.Flatten(), nn.Linear(c2 * 49, config.global_hidden), nn.ReLU(),
+            nn.Linear(config.global_hidden, c2 * 49), nn.Unflatten(1, (c2, 7, 7)),
+        )
         self.decoder = nn.Sequential(
             nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.BatchNorm2d(c1), nn.ReLU(),  # 14x14
             nn.Conv2d(c1, c1, 3, padding=1), nn.BatchNorm2d(c1), nn.ReLU(),
@@ -259,7 +266,8 @@ class DenoisingAE(Autoencoder):
         )
 
     def encode(self, x, y=None):
-        return self.encoder(x)  # (B, c2, 7, 7) feature maps, not a vector code
+        h = self.encoder(x)
+        return h + self.global_path(h)  # (B, c2, 7, 7) feature maps, not a vector code
 
     def decode_logits(self, z, y=None):
         return self.decoder(z)

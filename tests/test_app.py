@@ -4,18 +4,20 @@ import io
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["latent", "compare", "denoise", "super_resolution", "interpolate", "models"]
 TIMEOUT = 120  # the first run of a page fits PCA and encodes the test set
 
 
 def open_page(page: str) -> AppTest:
-    at = AppTest.from_file("app.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.switch_page(f"app_pages/{page}.py")
     return at.run()
 
@@ -109,7 +111,7 @@ def test_missing_weights_are_reported_not_raised(tmp_path):
     script = (
         "from streamlit.testing.v1 import AppTest\n"
         f"for page in {PAGES!r}:\n"
-        "    at = AppTest.from_file('app.py', default_timeout=120)\n"
+        f"    at = AppTest.from_file({APP!r}, default_timeout=120)\n"
         "    at.switch_page(f'app_pages/{page}.py'); at.run()\n"
         "    assert not at.exception, (page, at.exception)\n"
         "    shown = ' '.join(e.value for e in at.error) + ' '.join(w.value for w in at.warning)\n"

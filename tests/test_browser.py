@@ -19,7 +19,8 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path("artifacts/screenshots")
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PAGES = {"latent": "", "compare": "compare", "denoise": "denoise", "super_resolution": "super_resolution",
          "interpolate": "interpolate", "models": "models"}
 
@@ -36,7 +37,7 @@ def server():
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60
@@ -123,11 +124,15 @@ def test_clicking_a_scatter_point_shows_that_test_image(server, page):
     wait_for_app(page, "Latent explorer")
     plot = page.locator(".js-plotly-plot").first
     plot.wait_for(timeout=60_000)
+    plot.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
     # Pixel position of the first point of trace 0, from Plotly's own axis mapping.
     x, y = plot.evaluate("""gd => {
         const L = gd._fullLayout, t = gd._fullData[0], r = gd.getBoundingClientRect();
         return [r.left + L._size.l + L.xaxis.l2p(t.x[0]), r.top + L._size.t + L.yaxis.l2p(t.y[0])];
     }""")
+    page.mouse.move(x, y)  # hover first, as a person does: Plotly picks the point under the pointer
+    page.wait_for_timeout(300)
     page.mouse.click(x, y)
     page.get_by_text("Test image #").first.wait_for(timeout=30_000)
     no_exception(page)
