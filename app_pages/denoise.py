@@ -18,7 +18,8 @@ def choose_inputs() -> list[tuple[str, np.ndarray]]:
                                   key="dn_source", required=True)
     if source == "Upload":
         files = st.file_uploader("Images of digits (PNG, JPEG, WebP, BMP, GIF, TIFF); several at once is fine",
-                                 type=ui.UPLOAD_TYPES, accept_multiple_files=True, key="dn_upload")
+                                 type=ui.UPLOAD_TYPES, accept_multiple_files=True, key="dn_upload",
+                                 max_upload_size=ui.MAX_UPLOAD_MB)
         return ui.read_uploads(files)
     if source == "Draw":
         st.caption("Draw one digit, white on black, then press **Use drawing**.")

@@ -11,7 +11,8 @@ def inputs() -> list[tuple[str, np.ndarray]]:
     source = st.segmented_control("Input", ["Random test digits", "Upload"], default="Random test digits",
                                   key="sr_source", required=True)
     if source == "Upload":
-        files = st.file_uploader("Images of digits", type=ui.UPLOAD_TYPES, accept_multiple_files=True, key="sr_upload")
+        files = st.file_uploader("Images of digits", type=ui.UPLOAD_TYPES, accept_multiple_files=True, key="sr_upload",
+                                 max_upload_size=ui.MAX_UPLOAD_MB)
         return ui.read_uploads(files)
     seed = st.number_input("Which digits (seed)", 0, 10_000, 1, key="sr_pick")
     split = ui.test_split()

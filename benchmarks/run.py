@@ -27,7 +27,7 @@ from explorer.pretrained import list_pretrained, load_card, load_pretrained
 from explorer.train import pick_device
 from train_all import versions
 
-SECTIONS = ("sizes", "published", "throughput", "app")
+SECTIONS = ("sizes", "published", "baselines", "throughput", "app")
 
 FULL = {"size_epochs": 6, "hinton_epochs": 12, "vae_epochs": 40, "vae_k": 1000, "vae_test_images": None,
         "throughput_rounds": 5, "throughput_batches": 30, "latent_updates": 200, "browser_seconds": 3.0}
@@ -57,7 +57,9 @@ def markdown(results: dict) -> str:
     s = [f"# Benchmarks\n\nRun on {results['date']} in {results['duration_s'] / 60:.1f} min on "
          f"{results['machine']['cores']} CPU cores ({results['machine']['cpu']}), GPU: {results['machine']['gpu']}; "
          f"torch {results['versions']['torch']}. Reproduce with `make bench` "
-         f"(`python -m benchmarks.run`).\n"]
+         f"(`python -m benchmarks.run`; `--only SECTION` reruns one).\n",
+         "Sections and when each was last run: "
+         + ", ".join(f"{k} {v[:16]}" for k, v in results.get("sections_run", {}).items()) + "\n"]
     if "sizes" in results:
         r = results["sizes"]
         s.append(f"## AE against PCA across latent size\n\nConvolutional AE trained {r['epochs']} epochs at each size; "
@@ -77,7 +79,11 @@ def markdown(results: dict) -> str:
         s.append("| VAE latent | epochs | K | test images | -log p(x), nats | Davidson et al. Gaussian VAE |\n|---|---|---|---|---|---|")
         for v in p["vae"]:
             s.append(f"| {v['latent_dim']} | {v['epochs']} | {v['k']} | {v['test_images']} | {v['nll_nats']:.2f} | {v['davidson_gaussian_vae']} |")
-        s.append("\nDenoising (shipped `denoising_ae`), PSNR dB / SSIM:\n")
+        s.append("")
+    if "baselines" in results:
+        p = results["baselines"]
+        s.append("## Denoising and super-resolution against classic methods\n")
+        s.append("Denoising (shipped `denoising_ae`), PSNR dB / SSIM:\n")
         s.append("| sigma | noisy | 3x3 median | Gaussian blur | PCA-32 | denoising AE |\n|---|---|---|---|---|---|")
         for key, row in p["denoising"].items():
             if not key.startswith("sigma_"):
@@ -150,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
             "hinton": published.reconstruction_vs_hinton(train, test, device, settings["hinton_epochs"], progress),
             "vae": [published.vae_log_likelihood(train, test, device, d, settings["vae_epochs"], settings["vae_k"],
                                                  settings["vae_test_images"], progress) for d in (2, 10)],
+        }
+    if "baselines" in args.only:
+        results["baselines"] = {
             "denoising": denoising_metrics(load_pretrained("denoising_ae"), train.floats, test.floats),
             "super_resolution": {f: super_resolution_metrics(load_pretrained(f"super_resolution-x{f}"), test.floats)
                                  for f in (2, 4)},
@@ -170,7 +179,15 @@ def main(argv: list[str] | None = None) -> int:
                           "browser": app_latency.browser_updates_per_second(settings["browser_seconds"])}
 
     results["duration_s"] = time.perf_counter() - start
-    (out / "benchmarks.json").write_text(json.dumps(results, indent=2) + "\n")
+    results["sections_run"] = {name: results["date"] for name in args.only}
+    path = out / "benchmarks.json"
+    if path.is_file() and not args.quick and set(args.only) != set(SECTIONS):
+        # A partial run updates its sections and keeps the others from earlier runs.
+        previous = json.loads(path.read_text())
+        previous["sections_run"] = {**previous.get("sections_run", {}), **results["sections_run"]}
+        results = {**previous, **{k: v for k, v in results.items() if k != "sections_run"},
+                   "sections_run": previous["sections_run"]}
+    path.write_text(json.dumps(results, indent=2) + "\n")
     text = markdown(results)
     (out / "benchmarks.md").write_text(text + "\n")
     print(text)

@@ -172,11 +172,32 @@ def summary_row(name: str, m: dict) -> str:
     return f"{name:22s} " + "; ".join(parts)
 
 
+def markdown_table(results: dict) -> str:
+    """The README's results table, from the same figures."""
+    rows = ["| model | figure on the 10,000 MNIST test images | baseline |", "|---|---|---|"]
+    for name, m in results.items():
+        if "pca" in m:
+            p = m["pca"]
+            elbo = f"; -ELBO {m['neg_elbo']:.1f} nats" if "neg_elbo" in m else ""
+            rows.append(f"| `{name}` | MSE {m['mse']:.4f}, k-NN {m['knn_accuracy']:.3f}{elbo} | "
+                        f"PCA-{p['components']}: MSE {p['mse']:.4f}, k-NN {p['knn_accuracy']:.3f} |")
+        elif "bicubic" in m:
+            rows.append(f"| `{name}` | PSNR {m['psnr']:.2f} dB, SSIM {m['ssim']:.3f} | "
+                        f"bicubic: {m['bicubic']['psnr']:.2f} dB, SSIM {m['bicubic']['ssim']:.3f} |")
+        else:
+            for sigma in DENOISE_SIGMAS:
+                s = m[f"sigma_{sigma}"]
+                rows.append(f"| `{name}` sigma {sigma} | PSNR {s['model']['psnr']:.2f} dB | noisy {s['noisy']['psnr']:.2f}, "
+                            f"3x3 median {s['median3']['psnr']:.2f}, PCA-32 {s['pca']['psnr']:.2f} dB |")
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="*", help="names under pretrained/mnist (default: all)")
     parser.add_argument("--weights", type=Path, default=PRETRAINED_ROOT, help="pretrained root folder")
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--markdown", action="store_true", help="also print the README's results table")
     parser.add_argument("--json", type=Path, default=None, help="where to write the figures (default: <weights>/mnist/evaluation.json)")
     args = parser.parse_args(argv)
 
@@ -199,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {out}")
+    if args.markdown:
+        print("\n" + markdown_table(results))
     return 1 if failures else 0
 
 

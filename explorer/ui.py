@@ -149,7 +149,8 @@ def shipped_root() -> Path:
 
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the same limit as .streamlit/config.toml
+MAX_UPLOAD_MB = 20  # the same limit as .streamlit/config.toml; checked again in read_uploads
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
 
 def read_uploads(files, convert=to_mnist) -> list[tuple[str, np.ndarray]]:

@@ -15,6 +15,7 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert results["quick"] is True
     assert [r["latent_dim"] for r in results["sizes"]["rows"]] == [2, 4]
     assert results["published"]["vae"][0]["k"] == 8 and results["published"]["hinton"]["ae_squared_error"] > 0
+    assert results["baselines"]["super_resolution"]["2"]["psnr"] > 0
     assert {r["model"] for r in results["throughput"]["runs"]} >= {"conv_ae", "ae"}
     assert all(r["speedup"] > 0 for r in results["throughput"]["runs"])
     assert set(results["app"]["first_render"]) == set(run.app_latency.PAGES)

@@ -149,7 +149,7 @@ def digit_png() -> bytes:
 def test_upload_on_the_denoise_page(server, page):
     page.goto(f"{server}/denoise")
     wait_for_app(page, "Denoise")
-    page.get_by_role("button", name="Upload", exact=True).click()
+    page.get_by_role("radio", name="Upload", exact=True).click()
     chooser = page.locator("input[type=file]")
     chooser.wait_for(state="attached", timeout=30_000)
     chooser.set_input_files([{"name": "seven.png", "mimeType": "image/png", "buffer": digit_png()}])

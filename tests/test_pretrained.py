@@ -55,3 +55,27 @@ def test_denoiser_beats_noisy_input_median_and_pca():
 def test_super_resolution_beats_bicubic(factor):
     m = load_card(f"super_resolution-x{factor}")["metrics"]
     assert m["psnr"] > m["bicubic"]["psnr"] + 1.0 and m["ssim"] > m["bicubic"]["ssim"]
+
+
+def test_evaluate_command_reproduces_the_cards(tmp_path, capsys):
+    from explorer import evaluate
+
+    names = ["conv_ae-2", "super_resolution-x2"]
+    out = tmp_path / "evaluation.json"
+    assert evaluate.main(["--models", *names, "--json", str(out), "--markdown"]) == 0
+    import json
+    figures = json.loads(out.read_text())
+    for name in names:
+        card = load_card(name)["metrics"]
+        for key in ("mse", "knn_accuracy", "psnr"):
+            if key in card:
+                assert figures[name][key] == pytest.approx(card[key], rel=1e-3), (name, key)
+    printed = capsys.readouterr().out
+    assert "conv_ae-2" in printed and "| model |" in printed
+
+
+def test_evaluate_reports_a_missing_model(tmp_path, capsys):
+    from explorer import evaluate
+
+    code = evaluate.main(["--models", "no-such-model", "--json", str(tmp_path / "e.json")])
+    assert code == 1 and "train_all.py --models no-such-model" in capsys.readouterr().err
