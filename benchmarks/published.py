@@ -14,10 +14,9 @@ import math
 
 import torch
 
-from explorer import metrics
 from explorer.data import Split
 from explorer.evaluate import batched, pca_baseline
-from explorer.models import VAE, ModelOutput, VAEConfig, bce_per_image, build
+from explorer.models import VAE, VAEConfig, bce_per_image, build
 from explorer.train import TrainConfig, fit
 
 HINTON_AE, HINTON_PCA = 3.00, 13.87

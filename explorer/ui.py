@@ -20,7 +20,7 @@ from explorer.data import DataUnavailableError, Split, load_split
 from explorer.metrics import PCABaseline
 from explorer.models import Autoencoder
 from explorer.preprocess import ImageError, to_mnist
-from explorer.pretrained import PRETRAINED_ROOT, WeightsError, load_card, load_pretrained
+from explorer.pretrained import WeightsError, load_card, load_pretrained
 
 LATENT_2D_MODELS = ["vae-2", "conv_vae-2", "cvae-2", "aae-2", "conv_ae-2"]
 BENCHMARK_JSON = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
@@ -142,10 +142,6 @@ def benchmark_figures() -> dict:
         return json.loads(BENCHMARK_JSON.read_text())
     except (OSError, json.JSONDecodeError):
         return {}
-
-
-def shipped_root() -> Path:
-    return PRETRAINED_ROOT / "mnist"
 
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]

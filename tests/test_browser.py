@@ -74,10 +74,15 @@ def page(browser):
     context.close()
 
 
-def wait_for_app(page, text: str, timeout: float = 90_000) -> None:
+def wait_for_app(page, text: str, timeout: float = 120_000) -> None:
     page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
-    # Streamlit marks the app as running while a script executes; wait until it settles.
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    # The app root tells whether a script run is still going: wait until it has finished.
+    page.wait_for_function(
+        """() => { const app = document.querySelector('[data-testid="stApp"]');
+                   const state = app && app.getAttribute('data-test-script-state');
+                   return state && !['initial', 'running', 'rerunRequested'].includes(state); }""",
+        timeout=timeout)
+    page.wait_for_timeout(500)  # images and charts paint after the run ends
 
 
 def no_exception(page) -> None:
