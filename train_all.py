@@ -40,7 +40,7 @@ class Release:
     train: TrainConfig = TrainConfig()
 
 
-# Epochs: enough for each model's target on the MNIST test set (see README, Results).
+# Epochs are sized for a 2-core CPU; README's Results gives each model's figures and time.
 RELEASES: dict[str, Release] = {
     "ae-32": Release("ae", "Fully connected deep autoencoder 784-128-64-32 (Keras blog).",
                      {"latent_dim": 32}, TrainConfig(epochs=20, batch_size=256, lr=3e-3)),

@@ -40,7 +40,9 @@ def test_cards_were_trained_on_standard_mnist():
 def test_latent_models_beat_pca_at_the_same_size(name):
     m = load_card(name)["metrics"]
     assert m["mse"] < m["pca"]["mse"]
-    if name != "cvae-2":  # the conditional VAE is given the label, so its code need not hold it
+    # The app claims better-separated codes for the 2-D models only (at 32-D, PCA's k-NN is
+    # already 0.976). The conditional VAE is given the label, so its code need not hold it.
+    if m["pca"]["components"] == 2 and name != "cvae-2":
         assert m["knn_accuracy"] > m["pca"]["knn_accuracy"]
 
 
