@@ -45,6 +45,7 @@ def save_pretrained(model: Autoencoder, folder: Path, card: dict) -> None:
     family = next(k for k, v in MODELS.items() if type(model) is v)
     config = {"family": family, "config": asdict(model.config)}
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a release folder is readable by all
     try:
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
         save_file(state, tmp / "model.safetensors", metadata={"family": family})
