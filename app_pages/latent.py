@@ -38,9 +38,12 @@ def on_scatter_select(name: str) -> None:
         set_z(*ui.test_codes(name)[index])
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def scatter_base(name: str, low: float, high: float) -> dict:
-    """The 10,000-point scatter, built once per model: a latent update only moves the marker."""
+    """The 10,000-point scatter, built once per model: a latent update only moves the marker.
+
+    A resource, not data: cache_data would copy 10,000 points on every slider move, and
+    `scatter` never mutates it (it builds a new outer dict and data list)."""
     codes, labels = ui.test_codes(name), ui.test_split().labels.numpy()
     fig = go.Figure()
     for digit in range(10):
