@@ -1,5 +1,7 @@
 """Latent explorer: drag across a 2-D latent plane and watch the decoded digit change."""
 
+import time
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -71,6 +73,14 @@ def scatter(name: str, low: float, high: float) -> dict:
 
 @st.fragment
 def explorer(name: str, digit: int | None) -> None:
+    """Everything a latent update changes; moving a control reruns only this."""
+    start = time.perf_counter()
+    _explorer(name, digit)
+    # Server time of one latent update, read by benchmarks/app_latency.py.
+    st.session_state.latent_update_ms = (time.perf_counter() - start) * 1000
+
+
+def _explorer(name: str, digit: int | None) -> None:
     low, high = ui.latent_range(name)
     # Models have different latent ranges: keep the point inside this one's before the sliders exist.
     set_z(np.clip(st.session_state.z1, low, high), np.clip(st.session_state.z2, low, high))

@@ -3,13 +3,16 @@ components, on the MNIST test set: per-pixel MSE, PSNR and k-NN (k=5) accuracy o
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 
 from explorer import metrics
 from explorer.data import Split
 from explorer.evaluate import batched, pca_baseline
 from explorer.models import build
-from explorer.train import TrainConfig, fit
+from explorer.train import fit
+from train_all import RELEASES
 
 SIZES = (2, 4, 8, 16, 32, 64)
 
@@ -20,7 +23,9 @@ def run(train: Split, test: Split, device: torch.device, epochs: int, sizes=SIZE
     for d in sizes:
         torch.manual_seed(0)
         model = build("conv_ae", latent_dim=d)
-        result = fit(model, train, TrainConfig(epochs=epochs), device, desc=f"conv_ae d={d}", progress=progress)
+        # The shipped conv_ae-32's recipe (batch, learning rate), for `epochs` epochs.
+        config = replace(RELEASES["conv_ae-32"].train, epochs=epochs)
+        result = fit(model, train, config, device, desc=f"conv_ae d={d}", progress=progress)
         model.cpu().eval()
         recon = batched(model.reconstruct, test_x)
         codes_train, codes_test = batched(model.encode, train_x), batched(model.encode, test_x)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import torch
 
@@ -18,6 +19,7 @@ from explorer.data import Split
 from explorer.evaluate import batched, pca_baseline
 from explorer.models import VAE, VAEConfig, bce_per_image, build
 from explorer.train import TrainConfig, fit
+from train_all import RELEASES
 
 HINTON_AE, HINTON_PCA = 3.00, 13.87
 DAVIDSON_NLL = {2: 135.73, 10: 93.84}
@@ -26,7 +28,9 @@ DAVIDSON_NLL = {2: 135.73, 10: 93.84}
 def reconstruction_vs_hinton(train: Split, test: Split, device, epochs: int, progress=True) -> dict:
     torch.manual_seed(0)
     model = build("conv_ae", latent_dim=30)
-    result = fit(model, train, TrainConfig(epochs=epochs), device, desc="conv_ae d=30", progress=progress)
+    # The shipped conv_ae-32's recipe (batch, learning rate), for `epochs` epochs.
+    config = replace(RELEASES["conv_ae-32"].train, epochs=epochs)
+    result = fit(model, train, config, device, desc="conv_ae d=30", progress=progress)
     x = test.floats
     recon = batched(model.cpu().eval().reconstruct, x)
     pca_recon = pca_baseline(30, train.floats).reconstruct(x)

@@ -66,15 +66,25 @@ class PCABaseline:
     def __init__(self, n_components: int, train_images: torch.Tensor, seed: int = 0):
         # "covariance_eigh" decomposes the 784x784 covariance: exact, and about a second on
         # 60,000 images, where a full SVD of the data takes several.
-        self.pca = PCA(n_components=n_components, svd_solver="covariance_eigh", random_state=seed)
-        self.pca.fit(train_images.flatten(1).numpy())
+        pca = PCA(n_components=n_components, svd_solver="covariance_eigh", random_state=seed)
+        pca.fit(train_images.flatten(1).numpy())
+        self.mean = pca.mean_.astype(np.float32)  # (784,)
+        self.components = pca.components_.astype(np.float32)  # (n, 784), largest variance first
+
+    def first(self, n_components: int) -> "PCABaseline":
+        """PCA with fewer components without refitting: they are the leading ones of this fit."""
+        if not 1 <= n_components <= len(self.components):
+            raise ValueError(f"asked for {n_components} components of a {len(self.components)}-component PCA")
+        smaller = object.__new__(PCABaseline)
+        smaller.mean, smaller.components = self.mean, self.components[:n_components]
+        return smaller
 
     def encode(self, x: torch.Tensor) -> np.ndarray:
-        return self.pca.transform(x.flatten(1).numpy())
+        return (x.flatten(1).numpy() - self.mean) @ self.components.T
 
     def decode(self, codes: np.ndarray) -> torch.Tensor:
         # Clipped to [0, 1] so it is compared with the AEs on the same footing.
-        out = torch.from_numpy(self.pca.inverse_transform(codes)).float().clamp(0, 1)
+        out = torch.from_numpy(np.asarray(codes, dtype=np.float32) @ self.components + self.mean).clamp(0, 1)
         return out.view(-1, 1, 28, 28)
 
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:

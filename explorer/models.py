@@ -58,14 +58,16 @@ def bce_per_image(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 # --------------------------------------------------------------------------- building blocks
 
 
-def conv_encoder(channels: tuple[int, int], hidden: int, out_features: int, in_channels: int = 1) -> nn.Module:
+def conv_encoder(channels: tuple[int, int], hidden: int, out_features: int, in_channels: int = 1,
+                 neck: int = 0) -> nn.Module:
     """(B, in, 28, 28) -> (B, out_features): two stride-2 convolutions to 7x7, then an MLP.
 
     The hidden fully connected layer matters: without it the code is a linear read-out of
     the 7x7 feature maps, and reconstructions at 32-D are about 20% worse for the same time.
+    `neck` > 0 adds one more layer of that width before the code (see `ConvAEConfig.neck`).
     """
     c1, c2 = channels
-    return nn.Sequential(
+    layers = [
         nn.Conv2d(in_channels, c1, 3, stride=2, padding=1),  # (B, c1, 14, 14)
         nn.BatchNorm2d(c1),
         nn.ReLU(),
@@ -75,15 +77,25 @@ def conv_encoder(channels: tuple[int, int], hidden: int, out_features: int, in_c
         nn.Flatten(),
         nn.Linear(c2 * 7 * 7, hidden),
         nn.ReLU(),
-        nn.Linear(hidden, out_features),
-    )
+    ]
+    if neck:
+        layers += [nn.Linear(hidden, neck), nn.ReLU()]
+    return nn.Sequential(*layers, nn.Linear(neck or hidden, out_features))
 
 
-def conv_decoder(channels: tuple[int, int], hidden: int, in_features: int) -> nn.Module:
-    """(B, in_features) -> (B, 1, 28, 28) logits; the mirror of `conv_encoder`."""
+def conv_decoder(channels: tuple[int, int], hidden: int, in_features: int, fine: int = 8,
+                 neck: int = 0) -> nn.Module:
+    """(B, in_features) -> (B, 1, 28, 28) logits; the mirror of `conv_encoder`, plus `fine`
+    feature maps at the full 28x28 resolution and a 3x3 convolution to the output.
+
+    The full-resolution stage draws strokes from more than one map. Measured at 32-D on the
+    2-core CPU: test MSE 0.00362 after 4 epochs (145 s) with it, 0.00366 after 6 epochs
+    (165 s) without it.
+    """
     c1, c2 = channels
+    first = [nn.Linear(in_features, neck), nn.ReLU(), nn.Linear(neck, hidden)] if neck else [nn.Linear(in_features, hidden)]
     return nn.Sequential(
-        nn.Linear(in_features, hidden),
+        *first,
         nn.ReLU(),
         nn.Linear(hidden, c2 * 7 * 7),
         nn.ReLU(),
@@ -91,8 +103,20 @@ def conv_decoder(channels: tuple[int, int], hidden: int, in_features: int) -> nn
         nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1),  # (B, c1, 14, 14)
         nn.BatchNorm2d(c1),
         nn.ReLU(),
-        nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),  # (B, 1, 28, 28) logits
+        nn.ConvTranspose2d(c1, fine, 4, stride=2, padding=1),  # (B, fine, 28, 28)
+        nn.BatchNorm2d(fine),
+        nn.ReLU(),
+        nn.Conv2d(fine, 1, 3, padding=1),  # (B, 1, 28, 28) logits
     )
+
+
+def adam(params, lr: float, **kwargs) -> torch.optim.Adam:
+    """Adam with the fused kernel where PyTorch has one (CPU, CUDA): one pass over the
+    parameters instead of a dozen element-wise ops each, which saves a fifth of a conv AE
+    training step on a 2-core CPU."""
+    params = list(params)
+    fused = params[0].device.type in ("cpu", "cuda")
+    return torch.optim.Adam(params, lr=lr, fused=fused, **kwargs)
 
 
 def mlp(sizes: list[int], final_activation: bool = False) -> nn.Sequential:
@@ -142,7 +166,7 @@ class Autoencoder(nn.Module):
         return ModelOutput(rec, torch.sigmoid(logits), {"bce": rec.item()})
 
     def configure_optimizers(self, lr: float) -> dict[str, torch.optim.Optimizer]:
-        return {"model": torch.optim.Adam(self.parameters(), lr=lr)}
+        return {"model": adam(self.parameters(), lr)}
 
     def train_step(self, x, y, optimizers) -> dict[str, float]:
         out = self.loss(x, y)
@@ -204,6 +228,10 @@ class ConvAEConfig:
     latent_dim: int = 32
     channels: tuple[int, int] = (32, 64)  # feature maps at 14x14 and 7x7
     hidden: int = 512  # width of the fully connected layer on each side of the code
+    fine: int = 8  # decoder feature maps at the full 28x28 resolution
+    # Width of one more fully connected layer on each side of the code (0: none). A 2-D code
+    # needs it: one layer from 2 numbers to 512 features can only bend the plane a little.
+    neck: int = 0
 
 
 class ConvAE(Autoencoder):
@@ -213,8 +241,8 @@ class ConvAE(Autoencoder):
 
     def __init__(self, config: ConvAEConfig):
         super().__init__(config)
-        self.encoder = conv_encoder(config.channels, config.hidden, config.latent_dim)
-        self.decoder = conv_decoder(config.channels, config.hidden, config.latent_dim)
+        self.encoder = conv_encoder(config.channels, config.hidden, config.latent_dim, neck=config.neck)
+        self.decoder = conv_decoder(config.channels, config.hidden, config.latent_dim, config.fine, config.neck)
 
     def encode(self, x, y=None):
         return self.encoder(x)
@@ -232,6 +260,7 @@ class DenoisingAEConfig:
     global_hidden: int = 256  # width of the fully connected path that sees the whole digit
     max_sigma: float = 0.6  # Gaussian noise level is drawn per image from U(0, max_sigma)
     max_salt_pepper: float = 0.3  # fraction of flipped pixels, drawn per image likewise
+    fine: int = 8  # feature maps at the full 28x28 resolution, as in `conv_decoder`
 
 
 class DenoisingAE(Autoencoder):
@@ -262,7 +291,8 @@ class DenoisingAE(Autoencoder):
         self.decoder = nn.Sequential(
             nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.BatchNorm2d(c1), nn.ReLU(),  # 14x14
             nn.Conv2d(c1, c1, 3, padding=1), nn.BatchNorm2d(c1), nn.ReLU(),
-            nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),  # (B, 1, 28, 28) logits
+            nn.ConvTranspose2d(c1, config.fine, 4, stride=2, padding=1), nn.BatchNorm2d(config.fine), nn.ReLU(),  # 28x28
+            nn.Conv2d(config.fine, 1, 3, padding=1),  # (B, 1, 28, 28) logits
         )
 
     def encode(self, x, y=None):
@@ -368,6 +398,7 @@ class ConvVAEConfig:
     latent_dim: int = 2
     channels: tuple[int, int] = (32, 64)
     hidden: int = 512
+    fine: int = 8
 
 
 class ConvVAE(VAE):
@@ -378,7 +409,7 @@ class ConvVAE(VAE):
     def __init__(self, config: ConvVAEConfig):
         Autoencoder.__init__(self, config)
         self.encoder = conv_encoder(config.channels, config.hidden, 2 * config.latent_dim)
-        self.decoder = conv_decoder(config.channels, config.hidden, config.latent_dim)
+        self.decoder = conv_decoder(config.channels, config.hidden, config.latent_dim, config.fine)
 
     def posterior(self, x, y=None):
         mean, logvar = self.encoder(x).chunk(2, dim=1)
@@ -405,7 +436,7 @@ class CVAE(ConvVAE):
         # The label enters the encoder as 10 constant one-hot image channels.
         self.encoder = conv_encoder(config.channels, config.hidden, 2 * config.latent_dim,
                                     in_channels=1 + config.num_classes)
-        self.decoder = conv_decoder(config.channels, config.hidden, config.latent_dim + config.num_classes)
+        self.decoder = conv_decoder(config.channels, config.hidden, config.latent_dim + config.num_classes, config.fine)
 
     def one_hot(self, y: torch.Tensor) -> torch.Tensor:
         return F.one_hot(y.long(), self.config.num_classes).float()
@@ -431,6 +462,8 @@ class AAEConfig:
     latent_dim: int = 2
     channels: tuple[int, int] = (32, 64)
     hidden: int = 512
+    fine: int = 8
+    neck: int = 0
     disc_hidden: int = 128
     adversarial_weight: float = 1.0  # weight of the generator term against reconstruction
 
@@ -457,9 +490,9 @@ class AAE(ConvAE):
     def configure_optimizers(self, lr):
         autoencoder = list(self.encoder.parameters()) + list(self.decoder.parameters())
         return {
-            "reconstruction": torch.optim.Adam(autoencoder, lr=lr),
-            "discriminator": torch.optim.Adam(self.discriminator.parameters(), lr=lr / 2, betas=(0.5, 0.9)),
-            "generator": torch.optim.Adam(self.encoder.parameters(), lr=lr / 2, betas=(0.5, 0.9)),
+            "reconstruction": adam(autoencoder, lr),
+            "discriminator": adam(self.discriminator.parameters(), lr / 2, betas=(0.5, 0.9)),
+            "generator": adam(self.encoder.parameters(), lr / 2, betas=(0.5, 0.9)),
         }
 
     def train_step(self, x, y, optimizers):

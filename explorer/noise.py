@@ -39,7 +39,9 @@ def random_corruption(x: torch.Tensor, max_sigma: float, max_salt_pepper: float)
     """Training noise: per image, Gaussian (two thirds) or salt-and-pepper, at a random level."""
     b = x.shape[0]
     per_image = (b, 1, 1, 1)
-    sigma = torch.rand(per_image, device=x.device) * max_sigma
-    amount = torch.rand(per_image, device=x.device) * max_salt_pepper
+    # sqrt(U) puts more images at the heavy levels, where there is most to learn; light
+    # noise is nearly solved after an epoch. Every level in [0, max] is still drawn.
+    sigma = torch.rand(per_image, device=x.device).sqrt() * max_sigma
+    amount = torch.rand(per_image, device=x.device).sqrt() * max_salt_pepper
     use_gaussian = torch.rand(per_image, device=x.device) < 2 / 3
     return torch.where(use_gaussian, gaussian(x, sigma), salt_pepper(x, amount))

@@ -68,9 +68,17 @@ def data_or_stop() -> Split:
         st.stop()
 
 
+MAX_PCA_COMPONENTS = 64  # the largest size any page shows
+
+
 @st.cache_resource(show_spinner="Fitting PCA on the 60,000 training digits...")
+def _pca_full() -> PCABaseline:
+    return PCABaseline(MAX_PCA_COMPONENTS, train_split().floats)
+
+
 def pca(n_components: int) -> PCABaseline:
-    return PCABaseline(n_components, train_split().floats)
+    """PCA with n components: the leading ones of a single fit, shared by every page."""
+    return _pca_full().first(n_components)
 
 
 @st.cache_data(show_spinner="Encoding the 10,000 test digits...")

@@ -21,6 +21,8 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert set(results["app"]["first_render"]) == set(run.app_latency.PAGES)
     assert not any(v["exception"] for v in results["app"]["first_render"].values())
     assert results["app"]["browser"]["updates_per_second"] > 0
+    assert results["app"]["browser"]["app_peak_memory_mb"] > 50  # a Python process with torch loaded
+    assert 0 < results["app"]["latent"]["p50_ms"] <= results["app"]["latent"]["full_rerun_p95_ms"]
     assert (tmp_path / "ae_vs_pca.png").stat().st_size > 1000
     text = (tmp_path / "benchmarks.md").read_text()
     assert "AE against PCA" in text and "Training throughput" in text and "App latency" in text

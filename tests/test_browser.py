@@ -188,3 +188,31 @@ def test_drawing_a_digit_on_the_denoise_page(server, page):
     assert page.get_by_text("drawing.png").count() >= 1
     no_exception(page)
     page.screenshot(path=SCREENSHOTS / "denoise-drawing.png", full_page=True)
+
+
+def luminance(css_color: str) -> float:
+    """0 (black) to 1 (white) for a computed CSS 'rgb(r, g, b)' or 'rgba(...)' colour."""
+    r, g, b = (int(float(v)) for v in css_color[css_color.index("(") + 1:-1].split(",")[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_both_themes_are_readable(server, browser, scheme):
+    # No theme is fixed in .streamlit/config.toml, so Streamlit follows the system's scheme.
+    context = browser.new_context(viewport={"width": 1500, "height": 1100}, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        page.goto(server)
+        wait_for_app(page, "Latent explorer")
+        page.locator("canvas.pad").wait_for(timeout=60_000)
+        background = luminance(page.locator("[data-testid='stApp']").evaluate("e => getComputedStyle(e).backgroundColor"))
+        heading = luminance(page.get_by_role("heading", name="Latent explorer").first.evaluate("e => getComputedStyle(e).color"))
+        readout = luminance(page.locator(".readout").evaluate("e => getComputedStyle(e).color"))
+        assert (background < 0.3) == (scheme == "dark"), f"the {scheme} theme was not applied"
+        for text in (heading, readout):  # text stands out from the page in either theme
+            assert abs(text - background) > 0.5
+        no_exception(page)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"latent-{scheme}.png", full_page=True)
+    finally:
+        context.close()
