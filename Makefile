@@ -22,8 +22,10 @@ $(MNIST): $(STAMP)
 
 setup: $(STAMP) $(MNIST)
 
+# MALLOC_ARENA_MAX=2: Streamlit runs each page in a new thread, and glibc's per-thread heaps
+# otherwise keep ~100 MB of freed model activations (measured: docs/benchmarks.md, app memory).
 run: setup
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	MALLOC_ARENA_MAX=2 $(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 browser:
 	@bash scripts/install_chromium.sh

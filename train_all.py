@@ -8,6 +8,8 @@
 Each model folder gets `model.safetensors`, `config.json` and `card.json` (test metrics
 beside PCA, loss curve, time, device, versions, data hash). Resume checkpoints live in
 `checkpoints/`, outside `pretrained/`, and are deleted once a model is released.
+`pca` (in the default list, or `--models pca` alone) writes the PCA baseline the app
+compares against, fit on the training set in a second or two.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ import torchvision
 from explorer.data import TORCHVISION_CLASSES, DataUnavailableError, data_fingerprint, load_split
 from explorer.evaluate import evaluate_model
 from explorer.models import build
-from explorer.pretrained import PRETRAINED_ROOT, save_pretrained
+from explorer.metrics import PCABaseline
+from explorer.pretrained import PRETRAINED_ROOT, SHIPPED_PCA_COMPONENTS, pca_path, save_pca, save_pretrained
 from explorer.train import TrainConfig, fit, pick_device, seed_everything
 
 
@@ -79,8 +82,8 @@ def versions() -> dict:
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, allow_abbrev=False,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", choices=sorted(RELEASES), default=list(RELEASES), metavar="NAME",
-                        help=f"which models (default: all): {', '.join(RELEASES)}")
+    parser.add_argument("--models", nargs="+", choices=sorted([*RELEASES, "pca"]), default=[*RELEASES, "pca"],
+                        metavar="NAME", help=f"which models (default: all): {', '.join(RELEASES)}, pca")
     parser.add_argument("--epochs", type=int, default=None, help="override every model's epoch count")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto")
     parser.add_argument("--dataset", choices=sorted(TORCHVISION_CLASSES), default="mnist")
@@ -147,21 +150,28 @@ def main(argv: list[str] | None = None) -> int:
     if device.type == "cpu":
         torch.set_num_threads(max(1, torch.get_num_threads()))
     data_hash = data_fingerprint(train)
-    print(f"Training {len(args.models)} models on {device} ({len(train)} train / {len(test)} test images) -> {args.out / args.dataset}")
+    models = [n for n in args.models if n != "pca"]
+    if models:
+        print(f"Training {len(models)} models on {device} ({len(train)} train / {len(test)} test images) -> {args.out / args.dataset}")
 
     cards, start = [], time.perf_counter()
-    for name in args.models:
+    if "pca" in args.models:
+        save_pca(PCABaseline.fit(SHIPPED_PCA_COMPONENTS, train.floats), pca_path(args.dataset, args.out))
+        print(f"pca: {SHIPPED_PCA_COMPONENTS} components -> {pca_path(args.dataset, args.out)}", flush=True)
+    for name in models:
         try:
             card = train_one(name, args, device, train, test, data_hash)
         except KeyboardInterrupt:
             print(f"\nInterrupted during {name}. Released weights are untouched; "
-                  f"continue with: python train_all.py --resume --models {' '.join(args.models[args.models.index(name):])}")
+                  f"continue with: python train_all.py --resume --models {' '.join(models[models.index(name):])}")
             return 130
         cards.append(card)
         h = card["headline"]
         print(f"{name:22s} {card['train_config']['epochs']:3d} epochs {card['seconds']:7.1f} s   {h['metric']} = {h['value']:.4f}", flush=True)
 
     total = time.perf_counter() - start
+    if not cards:
+        return 0
     print(f"\n{'model':22s} {'epochs':>6s} {'seconds':>8s}  headline")
     for card in cards:
         h = card["headline"]

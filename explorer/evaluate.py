@@ -44,7 +44,7 @@ def pca_baseline(n_components: int, train_images: torch.Tensor) -> metrics.PCABa
     """PCA fit once per process, size and training set (a fit on 60,000 images takes seconds)."""
     key = (n_components, id(train_images))
     if key not in _PCA_CACHE:
-        _PCA_CACHE[key] = metrics.PCABaseline(n_components, train_images)
+        _PCA_CACHE[key] = metrics.PCABaseline.fit(n_components, train_images)
     return _PCA_CACHE[key]
 
 

@@ -2,17 +2,19 @@
 
 Images are float tensors (N, 1, H, W) in [0, 1]. PSNR is computed per image and averaged,
 as denoising papers report it; MSE is per pixel, averaged over all pixels and images.
+
+scikit-learn is imported where it is used: importing it costs the app process ~140 MB,
+and the app only needs it when no shipped PCA fit is found.
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.decomposition import PCA
-from sklearn.neighbors import KNeighborsClassifier
 
 
 def mse(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -55,29 +57,40 @@ def ssim(a: torch.Tensor, b: torch.Tensor) -> float:
 
 def knn_accuracy(train_codes, train_labels, test_codes, test_labels, k: int = 5) -> float:
     """Accuracy of a k-NN classifier fit on training codes and scored on test codes."""
+    from sklearn.neighbors import KNeighborsClassifier
+
     clf = KNeighborsClassifier(n_neighbors=k, n_jobs=-1)
     clf.fit(np.asarray(train_codes), np.asarray(train_labels))
     return float(clf.score(np.asarray(test_codes), np.asarray(test_labels)))
 
 
+@dataclass(frozen=True)
 class PCABaseline:
-    """PCA with `n` components fit on the training images: the linear autoencoder."""
+    """PCA fit on the training images: the linear autoencoder.
 
-    def __init__(self, n_components: int, train_images: torch.Tensor, seed: int = 0):
+    Just the mean and the leading components, so a fit can be shipped next to the weights
+    (`explorer.pretrained.save_pca`) and the app never has to load the training set.
+    """
+
+    mean: np.ndarray  # (784,) float32
+    components: np.ndarray  # (n, 784) float32, largest variance first
+
+    @classmethod
+    def fit(cls, n_components: int, train_images: torch.Tensor, seed: int = 0) -> "PCABaseline":
+        from sklearn.decomposition import PCA
+
         # "covariance_eigh" decomposes the 784x784 covariance: exact, and about a second on
         # 60,000 images, where a full SVD of the data takes several.
         pca = PCA(n_components=n_components, svd_solver="covariance_eigh", random_state=seed)
         pca.fit(train_images.flatten(1).numpy())
-        self.mean = pca.mean_.astype(np.float32)  # (784,)
-        self.components = pca.components_.astype(np.float32)  # (n, 784), largest variance first
+        # C order: scikit-learn may hand back a transposed view, and a file writer reads memory as is.
+        return cls(np.ascontiguousarray(pca.mean_, np.float32), np.ascontiguousarray(pca.components_, np.float32))
 
     def first(self, n_components: int) -> "PCABaseline":
         """PCA with fewer components without refitting: they are the leading ones of this fit."""
         if not 1 <= n_components <= len(self.components):
             raise ValueError(f"asked for {n_components} components of a {len(self.components)}-component PCA")
-        smaller = object.__new__(PCABaseline)
-        smaller.mean, smaller.components = self.mean, self.components[:n_components]
-        return smaller
+        return PCABaseline(self.mean, self.components[:n_components])
 
     def encode(self, x: torch.Tensor) -> np.ndarray:
         return (x.flatten(1).numpy() - self.mean) @ self.components.T

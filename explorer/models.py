@@ -358,7 +358,8 @@ class SuperResolution(Autoencoder):
 @dataclass(frozen=True)
 class VAEConfig:
     latent_dim: int = 2  # 2-D so the latent plane can be drawn and explored
-    hidden: int = 512  # the lesson's single hidden layer
+    hidden: int = 512
+    hidden_layers: int = 1  # the lesson's; the likelihood benchmark uses 2
 
 
 class VAE(Autoencoder):
@@ -368,8 +369,9 @@ class VAE(Autoencoder):
 
     def __init__(self, config: VAEConfig):
         super().__init__(config)
-        self.encoder = mlp([784, config.hidden, 2 * config.latent_dim])
-        self.decoder = mlp([config.latent_dim, config.hidden, 784])
+        hidden = [config.hidden] * config.hidden_layers
+        self.encoder = mlp([784, *hidden, 2 * config.latent_dim])
+        self.decoder = mlp([config.latent_dim, *hidden, 784])
 
     def posterior(self, x, y=None) -> DiagonalGaussian:
         mean, logvar = self.encoder(x.flatten(1)).chunk(2, dim=1)

@@ -1,5 +1,8 @@
 """Release weights: `model.safetensors` + `config.json` + `card.json` per model folder.
 
+Beside the models, `pretrained/<dataset>/pca.safetensors` holds the PCA baseline fit on
+the training set, so the app can compare against PCA without loading 60,000 images.
+
 The layout is `pretrained/<dataset>/<name>/`. `config.json` names the model family and its
 config, and the model is rebuilt with `MODELS[family](Config(**config))` (the diffusers
 `from_pretrained` pattern); weights are safetensors, so nothing is ever unpickled.
@@ -16,14 +19,19 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import torch
+from safetensors.numpy import load_file as load_numpy
+from safetensors.numpy import save_file as save_numpy
 from safetensors.torch import load_file, save_file
 
+from explorer.metrics import PCABaseline
 from explorer.models import MODELS, Autoencoder, build
 
 # EXPLORER_PRETRAINED points the app and tools at another release folder (tests use it).
 PRETRAINED_ROOT = Path(os.environ.get("EXPLORER_PRETRAINED", Path(__file__).resolve().parent.parent / "pretrained"))
 FILES = ("card.json", "config.json", "model.safetensors")
+SHIPPED_PCA_COMPONENTS = 64  # the largest PCA any page or card compares with
 
 
 class WeightsError(RuntimeError):
@@ -102,3 +110,36 @@ def load_pretrained(name: str, dataset: str = "mnist", device: torch.device | st
                     root: Path | None = None) -> Autoencoder:
     """A shipped model in eval mode: `encode`, `decode` and `reconstruct` on (N, 1, H, W) in [0, 1]."""
     return load_model(model_dir(name, dataset, root), device)
+
+
+def pca_path(dataset: str = "mnist", root: Path | None = None) -> Path:
+    return Path(root or PRETRAINED_ROOT) / dataset / "pca.safetensors"
+
+
+def save_pca(pca: PCABaseline, path: Path) -> None:
+    """Write atomically: a temporary file renamed over the old one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    # safetensors writes the raw buffer: it must be C-ordered, or the file holds a transpose.
+    arrays = {"mean": pca.mean, "components": pca.components}
+    save_numpy({k: np.ascontiguousarray(v, np.float32) for k, v in arrays.items()}, str(tmp))
+    tmp.chmod(0o644)
+    os.replace(tmp, path)
+
+
+def load_pca(dataset: str = "mnist", root: Path | None = None) -> PCABaseline:
+    path = pca_path(dataset, root)
+    if not path.is_file():
+        raise WeightsError(f"No PCA baseline at {path}. Write it with: {train_command('pca', dataset)}")
+    try:
+        arrays = load_numpy(str(path))
+        mean, components = arrays["mean"].astype(np.float32), arrays["components"].astype(np.float32)
+        if mean.ndim != 1 or components.ndim != 2 or components.shape[1] != mean.shape[0]:
+            raise ValueError(f"shapes mean {mean.shape}, components {components.shape} do not fit together")
+    except Exception as exc:  # safetensors header, missing keys, wrong shapes
+        raise WeightsError(
+            f"The PCA baseline {path} is damaged ({type(exc).__name__}: {exc}). "
+            f"Rewrite it with: {train_command('pca', dataset)}"
+        ) from exc
+    return PCABaseline(mean, components)

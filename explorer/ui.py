@@ -17,10 +17,11 @@ import torch
 from PIL import Image
 
 from explorer.data import DataUnavailableError, Split, load_split
+from explorer.evaluate import batched
 from explorer.metrics import PCABaseline
 from explorer.models import Autoencoder
 from explorer.preprocess import ImageError, to_mnist
-from explorer.pretrained import WeightsError, load_card, load_pretrained
+from explorer.pretrained import SHIPPED_PCA_COMPONENTS, WeightsError, load_card, load_pca, load_pretrained
 
 LATENT_2D_MODELS = ["vae-2", "conv_vae-2", "cvae-2", "aae-2", "conv_ae-2"]
 BENCHMARK_JSON = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
@@ -68,12 +69,14 @@ def data_or_stop() -> Split:
         st.stop()
 
 
-MAX_PCA_COMPONENTS = 64  # the largest size any page shows
-
-
-@st.cache_resource(show_spinner="Fitting PCA on the 60,000 training digits...")
+@st.cache_resource(show_spinner="Loading the PCA baseline...")
 def _pca_full() -> PCABaseline:
-    return PCABaseline(MAX_PCA_COMPONENTS, train_split().floats)
+    try:
+        return load_pca()
+    except WeightsError:
+        # Without the shipped fit, fit it here: it needs the 60,000 training digits in memory.
+        with st.spinner("Fitting PCA on the 60,000 training digits..."):
+            return PCABaseline.fit(SHIPPED_PCA_COMPONENTS, train_split().floats)
 
 
 def pca(n_components: int) -> PCABaseline:
@@ -84,9 +87,8 @@ def pca(n_components: int) -> PCABaseline:
 @st.cache_data(show_spinner="Encoding the 10,000 test digits...")
 def test_codes(name: str) -> np.ndarray:
     m, split = _load(name), test_split()
-    kwargs = {"y": split.labels} if m.conditional else {}
-    with torch.no_grad():
-        return m.encode(split.floats, **kwargs).numpy()
+    # In small batches: one pass over all 10,000 digits holds ~600 MB of activations at once.
+    return batched(m.encode, split.floats, split.labels if m.conditional else None, batch=250).numpy()
 
 
 @st.cache_data(show_spinner=False)

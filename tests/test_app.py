@@ -122,3 +122,20 @@ def test_missing_weights_are_reported_not_raised(tmp_path):
     # A fresh interpreter, so the weights folder is read from the environment at import.
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-3000:]
+
+
+def test_the_app_never_imports_torchvision_or_sklearn():
+    """Together they cost the app process ~300 MB (torchvision pulls in torch._dynamo): the app
+    reads MNIST with numpy and the shipped PCA fit, so neither should be imported."""
+    script = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"for page in {PAGES!r}:\n"
+        f"    at = AppTest.from_file({APP!r}, default_timeout={TIMEOUT})\n"
+        "    at.switch_page(f'app_pages/{page}.py')\n"
+        "    assert not at.run().exception, page\n"
+        "print(sorted(m for m in ('torchvision', 'sklearn') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -76,6 +76,10 @@ def page(browser):
 
 def wait_for_app(page, text: str, timeout: float = 120_000) -> None:
     page.get_by_text(text, exact=False).first.wait_for(timeout=timeout)
+    wait_until_idle(page, timeout)
+
+
+def wait_until_idle(page, timeout: float = 120_000) -> None:
     # The app root tells whether a script run is still going: wait until it has finished.
     page.wait_for_function(
         """() => { const app = document.querySelector('[data-testid="stApp"]');
@@ -158,8 +162,11 @@ def test_upload_on_the_denoise_page(server, page):
     chooser = page.locator("input[type=file]")
     chooser.wait_for(state="attached", timeout=30_000)
     chooser.set_input_files([{"name": "seven.png", "mimeType": "image/png", "buffer": digit_png()}])
-    page.get_by_text("Download the denoised digit").first.wait_for(timeout=60_000)
-    assert page.get_by_text("seven.png").count() >= 1
+    # The heading above the result, not the uploader's file list: stale elements of the previous
+    # run (the random test digits, with their own download buttons) stay on screen while it reruns.
+    page.locator("strong", has_text="seven.png").first.wait_for(timeout=60_000)
+    wait_until_idle(page)
+    assert page.get_by_text("Download the denoised digit").count() == 1
     no_exception(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "denoise-upload.png", full_page=True)
@@ -184,8 +191,9 @@ def test_drawing_a_digit_on_the_denoise_page(server, page):
         page.mouse.move(x + px * w, y + py * h, steps=8)
     page.mouse.up()
     page.get_by_role("button", name="Use drawing").click()
-    page.get_by_text("Download the denoised digit").first.wait_for(timeout=60_000)
-    assert page.get_by_text("drawing.png").count() >= 1
+    page.locator("strong", has_text="drawing.png").first.wait_for(timeout=60_000)
+    wait_until_idle(page)
+    assert page.get_by_text("Download the denoised digit").count() == 1
     no_exception(page)
     page.screenshot(path=SCREENSHOTS / "denoise-drawing.png", full_page=True)
 

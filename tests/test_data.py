@@ -25,7 +25,7 @@ def write_fake_dataset(root, name, n_train=20, n_test=10):
 
 
 @pytest.mark.parametrize("name", ["mnist", "fashion-mnist", "kmnist"])
-def test_torchvision_loads_our_idx_files(name, tmp_path):
+def test_our_idx_files_load_the_same_here_and_in_torchvision(name, tmp_path):
     arrays = write_fake_dataset(tmp_path, name)
     train = data.load_split(name, True, tmp_path, download=False)
     test = data.load_split(name, False, tmp_path, download=False)
@@ -34,12 +34,30 @@ def test_torchvision_loads_our_idx_files(name, tmp_path):
     np.testing.assert_array_equal(train.images[:, 0].numpy(), arrays[data.RAW_FILES[0]])
     np.testing.assert_array_equal(test.labels.numpy(), arrays[data.RAW_FILES[3]])
     assert torch.equal(train.floats, train.images.float() / 255)
+    for split, is_train in [(train, True), (test, False)]:
+        reference = data.torchvision_dataset(name)(str(tmp_path), train=is_train, download=False)
+        assert torch.equal(split.images[:, 0], reference.data) and torch.equal(split.labels, reference.targets)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "not_idx", "mismatch"])
+def test_damaged_idx_files_are_reported(damage, tmp_path):
+    write_fake_dataset(tmp_path, "mnist")
+    folder = data.raw_folder(tmp_path, "mnist")
+    images = folder / data.RAW_FILES[2]
+    if damage == "truncate":
+        images.write_bytes(images.read_bytes()[:-100])
+    elif damage == "not_idx":
+        images.write_text("<html>captive portal</html>")
+    else:
+        data.write_idx_atomic(folder / data.RAW_FILES[3], np.zeros(7, np.uint8))  # 10 images, 7 labels
+    with pytest.raises(data.DataUnavailableError, match="IDX|truncated|do not fit"):
+        data.load_split("mnist", False, tmp_path, download=False)
 
 
 def test_offline_fashion_mnist_names_the_missing_files(tmp_path, monkeypatch):
     def no_network(*args, **kwargs):
         raise OSError("network is unreachable")
-    monkeypatch.setattr(data.datasets.FashionMNIST, "download", no_network)
+    monkeypatch.setattr(data.torchvision_dataset("fashion-mnist"), "download", no_network)
     with pytest.raises(data.DataUnavailableError) as err:
         data.load_split("fashion-mnist", True, tmp_path)
     message = str(err.value)
@@ -80,6 +98,8 @@ def test_wrong_hash_refuses_and_writes_nothing(tmp_path):
 def test_real_mnist_is_the_standard_split():
     """The offline copy gives torchvision's MNIST: 60,000/10,000 with the known first labels."""
     train, test = data.load_split("mnist", True), data.load_split("mnist", False)
+    reference = data.torchvision_dataset("mnist")(str(data.default_data_dir()), train=False, download=False)
+    assert torch.equal(test.images[:, 0], reference.data) and torch.equal(test.labels, reference.targets)
     assert train.images.shape == (60000, 1, 28, 28) and test.images.shape == (10000, 1, 28, 28)
     assert train.labels[:8].tolist() == [5, 0, 4, 1, 9, 2, 1, 3]
     assert test.labels[:8].tolist() == [7, 2, 1, 0, 4, 1, 4, 9]

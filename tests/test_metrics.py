@@ -25,12 +25,12 @@ def test_mse_and_psnr_known_values():
 
 def test_pca_matches_scikit_learn_and_truncation_matches_a_fresh_fit():
     x = low_rank_images()
-    full = metrics.PCABaseline(8, x)
+    full = metrics.PCABaseline.fit(8, x)
     reference = PCA(n_components=8, svd_solver="covariance_eigh").fit(x.flatten(1).numpy())
     np.testing.assert_allclose(full.encode(x), reference.transform(x.flatten(1).numpy()), atol=1e-4)
     # The first 3 of an 8-component fit reconstruct exactly like a 3-component fit
     # (codes may differ in sign, reconstructions cannot).
-    np.testing.assert_allclose(full.first(3).reconstruct(x), metrics.PCABaseline(3, x).reconstruct(x), atol=1e-4)
+    np.testing.assert_allclose(full.first(3).reconstruct(x), metrics.PCABaseline.fit(3, x).reconstruct(x), atol=1e-4)
     assert metrics.mse(full.reconstruct(x), x) < metrics.mse(full.first(3).reconstruct(x), x)
     with pytest.raises(ValueError, match="9 components of a 8-component"):
         full.first(9)

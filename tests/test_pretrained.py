@@ -1,13 +1,15 @@
 """The shipped weights: each loads, its card's headline figure reproduces on the MNIST test
 set, and the claims the app shows (beats PCA, beats the classic filters) hold."""
 
+import numpy as np
 import pytest
 
 import train_all
 from explorer import list_pretrained, load_pretrained
 from explorer.data import data_fingerprint, load_split
 from explorer.evaluate import headline_metric, headline_only
-from explorer.pretrained import load_card
+from explorer.metrics import PCABaseline
+from explorer.pretrained import SHIPPED_PCA_COMPONENTS, WeightsError, load_card, load_pca, pca_path
 
 SHIPPED = list_pretrained("mnist")
 
@@ -90,3 +92,20 @@ def test_shipped_weights_meet_the_quality_targets():
     assert conv32["mse"] <= 0.0030
     assert conv2["mse"] <= 0.035 and conv2["knn_accuracy"] >= 0.80
     assert load_card("denoising_ae")["metrics"]["psnr_sigma_0.5"] >= 21.0
+
+
+def test_shipped_pca_is_the_fit_on_the_training_set(test_split):
+    shipped = load_pca()
+    fresh = PCABaseline.fit(SHIPPED_PCA_COMPONENTS, load_split("mnist", train=True).floats)
+    x = test_split.floats[:500]
+    for d in (2, 32, SHIPPED_PCA_COMPONENTS):  # reconstructions: components may differ in sign
+        np.testing.assert_allclose(shipped.first(d).reconstruct(x), fresh.first(d).reconstruct(x), atol=1e-4)
+
+
+@pytest.mark.parametrize("damage", [b"", b"not safetensors at all", None])
+def test_a_missing_or_damaged_pca_says_how_to_rebuild_it(tmp_path, damage):
+    if damage is not None:
+        pca_path("mnist", tmp_path).parent.mkdir(parents=True)
+        pca_path("mnist", tmp_path).write_bytes(damage)
+    with pytest.raises(WeightsError, match="python train_all.py --models pca"):
+        load_pca("mnist", tmp_path)

@@ -22,7 +22,8 @@ def run_quick(tmp_path, *extra):
 def test_quick_run_writes_every_model(tmp_path, capsys):
     code, folder = run_quick(tmp_path)
     assert code == 0
-    assert sorted(p.name for p in folder.iterdir()) == sorted(train_all.RELEASES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*train_all.RELEASES, "pca.safetensors"])
+    assert len(pretrained.load_pca(root=folder.parent).components) == pretrained.SHIPPED_PCA_COMPONENTS
     for name in train_all.RELEASES:
         assert sorted(p.name for p in (folder / name).iterdir()) == sorted(pretrained.FILES)
         card = json.loads((folder / name / "card.json").read_text())
