@@ -3,9 +3,11 @@
 - Reconstruction: the convolutional AE at d = 30 against Hinton & Salakhutdinov (Science,
   2006): 3.00 average squared error per image for their 784-1000-500-250-30 autoencoder,
   13.87 for PCA.
-- Log-likelihood: the lesson's VAE with a Bernoulli decoder on dynamically binarized MNIST,
-  test log-likelihood by importance sampling with K samples, against the Gaussian VAE of
-  Davidson et al. 2018 (Hyperspherical VAE, Table 1): 135.73 nats at d = 2, 93.84 at d = 10.
+- Log-likelihood: a fully connected VAE with a Bernoulli decoder on dynamically binarized
+  MNIST, test log-likelihood by importance sampling with K samples, against the Gaussian VAE
+  of Davidson et al. 2018 (Hyperspherical VAE, Table 1): 135.73 nats at d = 2, 93.84 at d = 10.
+  It has two hidden layers of 512 each side where the lesson's has one: with one, 60 epochs
+  gave 145.6 and 98.9 nats; the second layer is what closes the gap (measured 2026-11-23).
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def importance_sampled_nll(model: VAE, x_binary: torch.Tensor, k: int, chunk: in
 def vae_log_likelihood(train: Split, test: Split, device, latent_dim: int, epochs: int, k: int,
                        test_images: int | None = None, progress=True) -> dict:
     torch.manual_seed(0)
-    model = BinarizedVAE(VAEConfig(latent_dim=latent_dim))
+    model = BinarizedVAE(VAEConfig(latent_dim=latent_dim, hidden=512, hidden_layers=2))
     result = fit(model, train, TrainConfig(epochs=epochs, batch_size=128, lr=1e-3), device,
                  desc=f"binarized VAE d={latent_dim}", progress=progress)
     model.cpu().eval()
@@ -77,5 +79,5 @@ def vae_log_likelihood(train: Split, test: Split, device, latent_dim: int, epoch
     # The test set is binarized once, with a fixed seed, so the figure is reproducible.
     x_binary = torch.bernoulli(x, generator=torch.Generator().manual_seed(0))
     nll = importance_sampled_nll(model, x_binary, k)
-    return {"latent_dim": latent_dim, "epochs": epochs, "k": k, "test_images": len(x), "nll_nats": nll,
+    return {"latent_dim": latent_dim, "hidden_layers": [512, 512], "epochs": epochs, "k": k, "test_images": len(x), "nll_nats": nll,
             "davidson_gaussian_vae": DAVIDSON_NLL.get(latent_dim), "train_seconds": result.seconds}

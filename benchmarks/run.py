@@ -29,7 +29,7 @@ from train_all import versions
 
 SECTIONS = ("sizes", "published", "baselines", "throughput", "app")
 
-FULL = {"size_epochs": 5, "hinton_epochs": 16, "vae_epochs": 60, "vae_k": 1000, "vae_test_images": None,
+FULL = {"size_epochs": 5, "hinton_epochs": 16, "vae_epochs": 100, "vae_k": 1000, "vae_test_images": None,
         "throughput_rounds": 5, "throughput_batches": 30, "latent_updates": 200, "browser_seconds": 3.0}
 QUICK = {"size_epochs": 1, "hinton_epochs": 1, "vae_epochs": 1, "vae_k": 8, "vae_test_images": 64,
          "throughput_rounds": 1, "throughput_batches": 2, "latent_updates": 3, "browser_seconds": 0.5,
@@ -76,9 +76,12 @@ def markdown(results: dict) -> str:
         s.append(f"Reconstruction, squared error per test image at d = 30: convolutional AE **{h['ae_squared_error']:.2f}** "
                  f"({h['epochs']} epochs) against {h['hinton_ae']:.2f} for Hinton & Salakhutdinov's deep AE; "
                  f"PCA-30 here {h['pca_squared_error']:.2f} (published {h['hinton_pca']:.2f}).\n")
-        s.append("| VAE latent | epochs | K | test images | -log p(x), nats | Davidson et al. Gaussian VAE |\n|---|---|---|---|---|---|")
+        s.append("| VAE latent | encoder | epochs | K | test images | -log p(x), nats | Davidson et al. Gaussian VAE |\n"
+                 "|---|---|---|---|---|---|---|")
         for v in p["vae"]:
-            s.append(f"| {v['latent_dim']} | {v['epochs']} | {v['k']} | {v['test_images']} | {v['nll_nats']:.2f} | {v['davidson_gaussian_vae']} |")
+            net = "-".join(str(n) for n in [784, *v.get("hidden_layers", [512]), v["latent_dim"]])
+            s.append(f"| {v['latent_dim']} | {net} | {v['epochs']} | {v['k']} | {v['test_images']} | "
+                     f"**{v['nll_nats']:.2f}** | {v['davidson_gaussian_vae']} |")
         s.append("")
     if "baselines" in results:
         p = results["baselines"]

@@ -123,3 +123,13 @@ def test_missing_and_damaged_weights_say_how_to_retrain(tmp_path):
 def test_unknown_family_is_refused():
     with pytest.raises(ValueError, match="unknown model family"):
         build("transformer")
+
+
+def layer_widths(net: torch.nn.Module) -> list[int]:
+    return [m.out_features for m in net if isinstance(m, torch.nn.Linear)]
+
+
+def test_vae_hidden_layers_deepen_both_networks():
+    deep = build("vae", latent_dim=2, hidden=32, hidden_layers=2)
+    assert layer_widths(deep.encoder) == [32, 32, 4] and layer_widths(deep.decoder) == [32, 32, 784]
+    assert layer_widths(build("vae", latent_dim=2, hidden=32).encoder) == [32, 4]  # the lesson's: one
