@@ -36,6 +36,18 @@ QUICK = {"size_epochs": 1, "hinton_epochs": 1, "vae_epochs": 1, "vae_k": 8, "vae
          "train_images": 512, "test_images": 256}
 
 
+class Lap:
+    """Minutes since the previous call (or since it was made): one section's own duration."""
+
+    def __init__(self):
+        self.last = time.perf_counter()
+
+    def __call__(self) -> float:
+        now = time.perf_counter()
+        minutes, self.last = (now - self.last) / 60, now
+        return round(minutes, 1)
+
+
 def machine() -> dict:
     import os
     return {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
@@ -54,12 +66,13 @@ def training_times() -> dict:
 
 
 def markdown(results: dict) -> str:
-    s = [f"# Benchmarks\n\nRun on {results['date']} in {results['duration_s'] / 60:.1f} min on "
-         f"{results['machine']['cores']} CPU cores ({results['machine']['cpu']}), GPU: {results['machine']['gpu']}; "
-         f"torch {results['versions']['torch']}. Reproduce with `make bench` "
+    minutes = results.get("section_minutes", {})
+    s = [f"# Benchmarks\n\nOn {results['machine']['cores']} CPU cores ({results['machine']['cpu']}), "
+         f"GPU: {results['machine']['gpu']}; torch {results['versions']['torch']}. Reproduce with `make bench` "
          f"(`python -m benchmarks.run`; `--only SECTION` reruns one).\n",
-         "Sections and when each was last run: "
-         + ", ".join(f"{k} {v[:16]}" for k, v in results.get("sections_run", {}).items()) + "\n"]
+         "Each section, when it was last run and how long it took: "
+         + ", ".join(f"{k} {v[:16]}" + (f" ({minutes[k]} min)" if k in minutes else "")
+                     for k, v in results.get("sections_run", {}).items()) + "\n"]
     if "sizes" in results:
         r = results["sizes"]
         s.append(f"## AE against PCA across latent size\n\nConvolutional AE trained {r['epochs']} epochs at each size; "
@@ -146,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     train, test = load_split("mnist", True), load_split("mnist", False)
     if args.quick:
         train, test = train.head(settings["train_images"]), test.head(settings["test_images"])
-    start = time.perf_counter()
+    start, lap = time.perf_counter(), Lap()
     results = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "quick": args.quick,
                "machine": machine(), "versions": versions(), "settings": settings}
     progress = not args.quick
@@ -157,18 +170,21 @@ def main(argv: list[str] | None = None) -> int:
         latent_sizes.plot(results["sizes"], out / "ae_vs_pca.png")
         # The app's "error against latent size" chart reads this key.
         results["ae_vs_pca"] = results["sizes"]
+        results.setdefault("section_minutes", {})["sizes"] = lap()
     if "published" in args.only:
         results["published"] = {
             "hinton": published.reconstruction_vs_hinton(train, test, device, settings["hinton_epochs"], progress),
             "vae": [published.vae_log_likelihood(train, test, device, d, settings["vae_epochs"], settings["vae_k"],
                                                  settings["vae_test_images"], progress) for d in (2, 10)],
         }
+        results.setdefault("section_minutes", {})["published"] = lap()
     if "baselines" in args.only:
         results["baselines"] = {
             "denoising": denoising_metrics(load_pretrained("denoising_ae"), train.floats, test.floats),
             "super_resolution": {f: super_resolution_metrics(load_pretrained(f"super_resolution-x{f}"), test.floats)
                                  for f in (2, 4)},
         }
+        results.setdefault("section_minutes", {})["baselines"] = lap()
     if "throughput" in args.only:
         runs = [throughput.run(torch.device("cpu"), settings["throughput_rounds"], settings["throughput_batches"],
                                "conv_ae", latent_dim=32),
@@ -178,11 +194,13 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(throughput.run(torch.device("cuda"), settings["throughput_rounds"],
                                        settings["throughput_batches"], "conv_ae", latent_dim=32))
         results["throughput"] = {"runs": runs, "train_all": training_times()}
+        results.setdefault("section_minutes", {})["throughput"] = lap()
     if "app" in args.only:
         results["app"] = {"first_render": app_latency.first_renders(),
                           "latent": app_latency.latent_updates(settings["latent_updates"]),
                           "bench_process_peak_memory_mb": app_latency.peak_memory_mb(),
                           "browser": app_latency.browser_session(settings["browser_seconds"])}
+        results.setdefault("section_minutes", {})["app"] = lap()
 
     results["duration_s"] = time.perf_counter() - start
     results["sections_run"] = {name: results["date"] for name in args.only}
@@ -190,9 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     if path.is_file() and not args.quick and set(args.only) != set(SECTIONS):
         # A partial run updates its sections and keeps the others from earlier runs.
         previous = json.loads(path.read_text())
-        previous["sections_run"] = {**previous.get("sections_run", {}), **results["sections_run"]}
-        results = {**previous, **{k: v for k, v in results.items() if k != "sections_run"},
-                   "sections_run": previous["sections_run"]}
+        merged = {key: {**previous.get(key, {}), **results.get(key, {})} for key in ("sections_run", "section_minutes")}
+        results = {**previous, **results, **merged}
     path.write_text(json.dumps(results, indent=2) + "\n")
     text = markdown(results)
     (out / "benchmarks.md").write_text(text + "\n")
