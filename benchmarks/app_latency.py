@@ -13,6 +13,11 @@ from pathlib import Path
 import numpy as np
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+# Debian's Chromium (Playwright's own download does not work offline); the flags keep it from
+# reaching for the network at start-up. The browser tests use the same.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 PAGES = ["latent", "compare", "denoise", "super_resolution", "interpolate", "models"]
 
 
@@ -103,9 +108,7 @@ def browser_session(seconds: float = 3.0) -> dict:
             except OSError:
                 time.sleep(0.5)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"])
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1500, "height": 1100})
             for path in [p for p in PAGES if p != "latent"]:
                 page.goto(f"{url}/{path}")

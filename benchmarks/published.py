@@ -79,5 +79,6 @@ def vae_log_likelihood(train: Split, test: Split, device, latent_dim: int, epoch
     # The test set is binarized once, with a fixed seed, so the figure is reproducible.
     x_binary = torch.bernoulli(x, generator=torch.Generator().manual_seed(0))
     nll = importance_sampled_nll(model, x_binary, k)
-    return {"latent_dim": latent_dim, "hidden_layers": [512, 512], "epochs": epochs, "k": k, "test_images": len(x), "nll_nats": nll,
+    return {"latent_dim": latent_dim, "hidden_layers": [model.config.hidden] * model.config.hidden_layers,
+            "epochs": epochs, "k": k, "test_images": len(x), "nll_nats": nll,
             "davidson_gaussian_vae": DAVIDSON_NLL.get(latent_dim), "train_seconds": result.seconds}

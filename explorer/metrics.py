@@ -83,8 +83,7 @@ class PCABaseline:
         # 60,000 images, where a full SVD of the data takes several.
         pca = PCA(n_components=n_components, svd_solver="covariance_eigh", random_state=seed)
         pca.fit(train_images.flatten(1).numpy())
-        # C order: scikit-learn may hand back a transposed view, and a file writer reads memory as is.
-        return cls(np.ascontiguousarray(pca.mean_, np.float32), np.ascontiguousarray(pca.components_, np.float32))
+        return cls(pca.mean_.astype(np.float32), pca.components_.astype(np.float32))
 
     def first(self, n_components: int) -> "PCABaseline":
         """PCA with fewer components without refitting: they are the leading ones of this fit."""

@@ -121,7 +121,8 @@ def save_pca(pca: PCABaseline, path: Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    # safetensors writes the raw buffer: it must be C-ordered, or the file holds a transpose.
+    # safetensors writes the raw buffer: it must be C-ordered, or the file holds a transpose
+    # (scikit-learn's covariance_eigh hands back Fortran-ordered components).
     arrays = {"mean": pca.mean, "components": pca.components}
     save_numpy({k: np.ascontiguousarray(v, np.float32) for k, v in arrays.items()}, str(tmp))
     tmp.chmod(0o644)

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
+from benchmarks import app_latency
+from benchmarks.app_latency import CHROMIUM, CHROMIUM_ARGS
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PAGES = {"latent": "", "compare": "compare", "denoise": "denoise", "super_resolution": "super_resolution",
@@ -80,13 +80,8 @@ def wait_for_app(page, text: str, timeout: float = 120_000) -> None:
 
 
 def wait_until_idle(page, timeout: float = 120_000) -> None:
-    # The app root tells whether a script run is still going: wait until it has finished.
-    page.wait_for_function(
-        """() => { const app = document.querySelector('[data-testid="stApp"]');
-                   const state = app && app.getAttribute('data-test-script-state');
-                   return state && !['initial', 'running', 'rerunRequested'].includes(state); }""",
-        timeout=timeout)
-    page.wait_for_timeout(500)  # images and charts paint after the run ends
+    app_latency.wait_until_idle(page, timeout)  # the script run has finished...
+    page.wait_for_timeout(500)  # ...and images and charts have painted
 
 
 def no_exception(page) -> None:
