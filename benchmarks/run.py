@@ -48,9 +48,20 @@ class Lap:
         return round(minutes, 1)
 
 
+def cpu_name() -> str:
+    """The CPU's model name and the widest vector unit torch uses on it (AVX2, AVX512): the
+    same figure differs between the machines a run may land on."""
+    name = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        models = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
+        name = models[0] if models else name
+    return f"{name}, {torch.backends.cpu.get_cpu_capability()}"
+
+
 def machine() -> dict:
     import os
-    return {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+    return {"cpu": cpu_name(), "cores": os.cpu_count(),
             "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
             "platform": platform.platform()}
 
@@ -66,13 +77,19 @@ def training_times() -> dict:
 
 
 def markdown(results: dict) -> str:
-    minutes = results.get("section_minutes", {})
-    s = [f"# Benchmarks\n\nOn {results['machine']['cores']} CPU cores ({results['machine']['cpu']}), "
+    minutes, cpus = results.get("section_minutes", {}), results.get("section_cpu", {})
+
+    def when(k: str, v: str) -> str:
+        # Sections run before durations and CPUs were recorded show neither.
+        notes = [f"{minutes[k]} min"] if k in minutes else []
+        notes += [cpus[k]] if k in cpus else []
+        return f"{k} {v[:16]}" + (f" ({'; '.join(notes)})" if notes else "")
+
+    s = [f"# Benchmarks\n\nLatest run on {results['machine']['cores']} CPU cores ({results['machine']['cpu']}), "
          f"GPU: {results['machine']['gpu']}; torch {results['versions']['torch']}. Reproduce with `make bench` "
          f"(`python -m benchmarks.run`; `--only SECTION` reruns one).\n",
-         "Each section, when it was last run and how long it took: "
-         + ", ".join(f"{k} {v[:16]}" + (f" ({minutes[k]} min)" if k in minutes else "")
-                     for k, v in results.get("sections_run", {}).items()) + "\n"]
+         "Each section, when it was last run, how long it took and on which CPU: "
+         + ", ".join(when(k, v) for k, v in results.get("sections_run", {}).items()) + "\n"]
     if "sizes" in results:
         r = results["sizes"]
         s.append(f"## AE against PCA across latent size\n\nConvolutional AE trained {r['epochs']} epochs at each size; "
@@ -115,11 +132,22 @@ def markdown(results: dict) -> str:
     if "throughput" in results:
         t = results["throughput"]
         s.append("## Training throughput\n\nImages per second of train_all.py's loop against the lesson's "
-                 "DataLoader + ToTensor loop, interleaved rounds, median:\n")
-        s.append("| model | device | ours | lesson loop | ratio |\n|---|---|---|---|---|")
+                 "DataLoader + ToTensor loop (run in its own process), interleaved rounds, median. "
+                 "*Step only* is the train step alone on one batch made in advance: no data pipeline "
+                 "can feed it faster, so its ratio is the most that changing the loop alone could reach.\n")
+        s.append("| model | device | ours | lesson loop | ratio | step only | ratio bound |\n|---|---|---|---|---|---|---|")
         for row in t["runs"]:
+            # Runs from before the step-only figure existed lack it.
+            step = f"{row['step_only_images_per_s']:.0f} | {row['speedup_bound']:.2f}x" if "speedup_bound" in row else "- | -"
             s.append(f"| {row['model']} | {row['device']} | {row['ours_images_per_s']:.0f} | "
-                     f"{row['reference_images_per_s']:.0f} | **{row['speedup']:.2f}x** |")
+                     f"{row['reference_images_per_s']:.0f} | **{row['speedup']:.2f}x** | {step} |")
+        for row in t["runs"]:
+            if "speedup_ceiling" in row:  # absent from runs made before it was measured
+                s.append(f"\n{row['model']} on {row['device']}: a train step costs {row['flops_per_image'] / 1e6:.1f} "
+                         f"MFLOP per image (PyTorch's FLOP counter). At {row['matmul_gflops']:.0f} GFLOPS, this "
+                         f"machine's speed on a 2048x2048 fp32 matrix product, no fp32 loop over this model "
+                         f"passes {row['arithmetic_bound_images_per_s']:.0f} images/s: "
+                         f"{row['speedup_ceiling']:.2f}x the lesson loop.")
         tt = t["train_all"]
         s.append(f"\nShipped models: train_all.py total {tt['total_seconds'] / 60:.1f} min.\n")
         s.append("| model | epochs | s/epoch | device |\n|---|---|---|---|")
@@ -204,11 +232,13 @@ def main(argv: list[str] | None = None) -> int:
 
     results["duration_s"] = time.perf_counter() - start
     results["sections_run"] = {name: results["date"] for name in args.only}
+    results["section_cpu"] = {name: results["machine"]["cpu"] for name in args.only}
     path = out / "benchmarks.json"
     if path.is_file() and not args.quick and set(args.only) != set(SECTIONS):
         # A partial run updates its sections and keeps the others from earlier runs.
         previous = json.loads(path.read_text())
-        merged = {key: {**previous.get(key, {}), **results.get(key, {})} for key in ("sections_run", "section_minutes")}
+        merged = {key: {**previous.get(key, {}), **results.get(key, {})}
+                  for key in ("sections_run", "section_minutes", "section_cpu")}
         results = {**previous, **results, **merged}
     path.write_text(json.dumps(results, indent=2) + "\n")
     text = markdown(results)

@@ -8,6 +8,7 @@ atomically, so an interrupted run continues where it stopped with `--resume`.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 import random
@@ -78,6 +79,24 @@ def save_atomic(obj, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed memory for reuse instead of handing it back to the OS.
+
+    A training step frees and re-allocates the same few-megabyte activation buffers every
+    batch. glibc serves blocks that size with mmap and unmaps them on free, so each step
+    touched ~10,000 fresh pages: on the 2-core CPU a conv AE step took 131 ms, 113 ms with
+    this (the page faults were 25 ms of system time per step). The cost: the process keeps
+    its peak working set until it exits, which a training run does anyway. Returns False
+    (and does nothing) where the C library is not glibc (macOS, Windows, musl).
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # from glibc's malloc.h
+        return bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30) and libc.mallopt(M_MMAP_THRESHOLD, 32 << 20))
+    except (OSError, AttributeError):
+        return False
+
+
 def prepare(model: Autoencoder, device: torch.device) -> Autoencoder:
     # channels_last (NHWC) convolutions run about a third faster on CPUs and on GPUs.
     return model.to(device, memory_format=torch.channels_last)
@@ -102,6 +121,7 @@ def fit(
 ) -> TrainResult:
     """Train `model` in place on `train` (uint8 images already on any device)."""
     seed_everything(config.seed)
+    keep_freed_memory()
     prepare(model, device)
     images, labels = train.images.to(device), train.labels.to(device)
     n = len(labels)

@@ -17,13 +17,14 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert results["published"]["vae"][0]["k"] == 8 and results["published"]["hinton"]["ae_squared_error"] > 0
     assert results["baselines"]["super_resolution"]["2"]["psnr"] > 0
     assert {r["model"] for r in results["throughput"]["runs"]} >= {"conv_ae", "ae"}
-    assert all(r["speedup"] > 0 for r in results["throughput"]["runs"])
+    assert all(r["speedup"] > 0 and r["speedup_bound"] > 0 and r["speedup_ceiling"] > 0 for r in results["throughput"]["runs"])
     assert set(results["app"]["first_render"]) == set(run.app_latency.PAGES)
     assert not any(v["exception"] for v in results["app"]["first_render"].values())
     assert results["app"]["browser"]["updates_per_second"] > 0
     assert results["app"]["browser"]["app_peak_memory_mb"] > 50  # a Python process with torch loaded
     assert 0 < results["app"]["latent"]["p50_ms"] <= results["app"]["latent"]["full_rerun_p95_ms"]
     assert set(results["section_minutes"]) == set(run.SECTIONS) and all(m >= 0 for m in results["section_minutes"].values())
+    assert set(results["section_cpu"]) == set(run.SECTIONS)
     assert (tmp_path / "ae_vs_pca.png").stat().st_size > 1000
     text = (tmp_path / "benchmarks.md").read_text()
     assert "AE against PCA" in text and "Training throughput" in text and "App latency" in text

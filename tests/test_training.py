@@ -1,6 +1,10 @@
 """train_all.py end to end (quick mode), resume, determinism, strict options."""
 
 import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -108,3 +112,34 @@ def test_unavailable_device_is_a_clear_error(capsys):
         pytest.skip("this machine has CUDA")  # the point is the message on a machine without it
     assert train_all.main(["--quick", "--device", "cuda"]) == 2
     assert "no CUDA GPU" in capsys.readouterr().err
+
+
+# Ten conv AE steps at batch 256 in a fresh interpreter; prints the page faults they caused.
+FAULTS_SCRIPT = """
+import resource, sys, torch
+from explorer.models import build
+from explorer.train import keep_freed_memory, prepare
+if sys.argv[1] == "keep":
+    assert keep_freed_memory()
+torch.manual_seed(0)
+model = prepare(build("conv_ae", latent_dim=8), torch.device("cpu"))
+optimizers = model.configure_optimizers(1e-3)
+x, y = torch.rand(256, 1, 28, 28).contiguous(memory_format=torch.channels_last), torch.zeros(256, dtype=torch.long)
+for _ in range(3):
+    model.train_step(x, y, optimizers)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(10):
+    model.train_step(x, y, optimizers)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's; elsewhere it is a no-op")
+def test_keeping_freed_memory_stops_the_page_faults_of_each_step():
+    def faults(mode: str) -> int:
+        done = subprocess.run([sys.executable, "-c", FAULTS_SCRIPT, mode], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).resolve().parents[1])
+        return int(done.stdout.split()[-1])
+
+    # Measured: ~125,000 faults without, ~130 with.
+    assert faults("keep") * 10 < faults("default")
