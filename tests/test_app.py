@@ -1,6 +1,7 @@
 """Every page of the app through Streamlit's own AppTest, on the shipped weights."""
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -61,6 +62,18 @@ def test_latent_sliders_move_the_point():
     at = open_page("latent")
     at.slider(key="z1").set_value(1.0).run()
     assert at.session_state["z1"] == 1.0 and not at.exception
+
+
+def test_latent_scatter_marks_the_point_among_all_test_digits():
+    at = open_page("latent")
+    at.slider(key="z1").set_value(1.0).run()
+    at.slider(key="z2").set_value(-0.5).run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    *digits, you = spec["data"]
+    assert [t["name"] for t in digits] == [str(d) for d in range(10)]
+    # Plotly sends the points as base64 typed arrays: count them from their shape.
+    assert sum(int(t["customdata"]["shape"].split(",")[0]) for t in digits) == 10_000
+    assert you["name"] == "you" and you["x"] == [1.0] and you["y"] == [-0.5]
 
 
 def test_denoise_noise_level_changes_the_scores():
