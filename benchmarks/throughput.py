@@ -31,6 +31,12 @@ from explorer.train import batch_from, keep_freed_memory, prepare
 BATCH = 256
 
 
+def finish(device) -> None:
+    """Wait for queued GPU work, so a timer stops when the work is done, not when it was queued."""
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def reference_images_per_second(model, loader, optimizers, batches: int, device) -> float:
     """The lesson's loop: DataLoader + ToTensor per sample, then the same train step."""
     model.train()
@@ -41,8 +47,7 @@ def reference_images_per_second(model, loader, optimizers, batches: int, device)
         x, y = x.to(device), y.to(device)
         model.train_step(x, y, optimizers)
         seen += len(x)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    finish(device)
     return seen / (time.perf_counter() - start)
 
 
@@ -71,8 +76,7 @@ def ours_images_per_second(model, images, labels, optimizers, batches: int, devi
         idx = perm[(step * BATCH) % (n - BATCH):][:BATCH]
         model.train_step(*batch_from(images, labels, idx), optimizers)
         seen += len(idx)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    finish(device)
     return seen / (time.perf_counter() - start)
 
 
@@ -82,8 +86,7 @@ def step_only_images_per_second(model, x, y, optimizers, batches: int, device) -
     start = time.perf_counter()
     for _ in range(batches):
         model.train_step(x, y, optimizers)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    finish(device)
     return batches * len(x) / (time.perf_counter() - start)
 
 
@@ -99,13 +102,11 @@ def matmul_gflops(device, n: int = 2048, repeats: int = 10) -> float:
     a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     for _ in range(2):
         a @ b
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    finish(device)
     start = time.perf_counter()
     for _ in range(repeats):
         a @ b
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    finish(device)
     return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
 
 
