@@ -5,7 +5,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer import metrics, ui
+from app_pages import ui
+from explorer import metrics
 
 METHODS = {"PCA-2": None, "conv_ae-2": "conv_ae-2", "conv_vae-2": "conv_vae-2"}
 SIZES = [2, 4, 8, 16, 32, 64]

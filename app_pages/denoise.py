@@ -5,8 +5,9 @@ import streamlit as st
 import torch
 from PIL import Image, ImageDraw
 
-from explorer import metrics, noise, ui
-from explorer.draw_pad import draw_pad
+from app_pages import ui
+from app_pages.components.draw_pad import draw_pad
+from explorer import metrics, noise
 from explorer.preprocess import to_grayscale_28
 
 MODEL = "denoising_ae"

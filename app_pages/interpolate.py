@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer import ui
+from app_pages import ui
 
 STEPS = 8
 AE, VAE = "conv_ae-32", "conv_vae-2"

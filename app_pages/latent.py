@@ -6,8 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer import ui
-from explorer.latent_pad import latent_pad, png_data_url, sprite_sheet
+from app_pages import ui
+from app_pages.components.latent_pad import latent_pad, png_data_url, sprite_sheet
 
 PAD_STEPS = 49  # decodes per axis sent to the browser: 49 x 49 = 2,401 digits
 MANIFOLD_STEPS = 20

@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer import ui
+from app_pages import ui
 from explorer.pretrained import list_pretrained, train_command
 
 

@@ -4,7 +4,8 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explorer import metrics, ui
+from app_pages import ui
+from explorer import metrics
 
 
 def inputs() -> list[tuple[str, np.ndarray]]:
