@@ -33,8 +33,9 @@ browser:
 test: setup browser
 	$(BIN)/python -m pytest
 
+# Everything but the slow (30 s+) and browser tests: a few minutes.
 test-fast: setup
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest -m "not slow and not browser"
 
 train: setup
 	$(BIN)/python train_all.py

@@ -15,68 +15,23 @@ compares against, fit on the training set in a second or two.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-import sklearn
 import torch
-import torchvision
 
-from explorer.data import TORCHVISION_CLASSES, DataUnavailableError, data_fingerprint, load_split
-from explorer.evaluate import evaluate_model
+from explorer.baselines import PCABaseline
+from explorer.data import TORCHVISION_CLASSES, DataUnavailableError, Split, data_fingerprint, load_split
+from explorer.evaluate import evaluate_model, fit_pca
 from explorer.models import build
-from explorer.metrics import PCABaseline
 from explorer.pretrained import PRETRAINED_ROOT, SHIPPED_PCA_COMPONENTS, pca_path, save_pca, save_pretrained
-from explorer.train import TrainConfig, fit, pick_device, seed_everything
-
-
-@dataclass(frozen=True)
-class Release:
-    family: str
-    description: str
-    config: dict = field(default_factory=dict)
-    train: TrainConfig = TrainConfig()
-
-
-# Epochs are sized so the whole set trains in under 45 minutes on a 2-core CPU; README's
-# Results gives each model's figures and time. Convolutional models keep TrainConfig's
-# batch 128: on this CPU an epoch at 256 takes as long and makes half the steps.
-RELEASES: dict[str, Release] = {
-    "ae-32": Release("ae", "Fully connected deep autoencoder 784-128-64-32 (Keras blog).",
-                     {"latent_dim": 32}, TrainConfig(epochs=20, batch_size=256, lr=3e-3)),
-    "sparse_ae-32": Release("sparse_ae", "Fully connected AE with an L1 activity penalty on its 32-D code.",
-                            {"latent_dim": 32}, TrainConfig(epochs=20, batch_size=256, lr=3e-3)),
-    "conv_ae-2": Release("conv_ae", "The lesson's convolutional AE squeezed to a 2-D code.",
-                         {"latent_dim": 2, "neck": 128}, TrainConfig(epochs=15)),
-    "conv_ae-32": Release("conv_ae", "The lesson's convolutional AE with a 32-D code.",
-                          {"latent_dim": 32}, TrainConfig(epochs=20)),
-    "denoising_ae": Release("denoising_ae", "Convolutional denoiser trained on fresh Gaussian and salt-and-pepper noise.",
-                            {}, TrainConfig(epochs=14)),
-    "super_resolution-x2": Release("super_resolution", "14x14 -> 28x28 super-resolution on top of bicubic.",
-                                   {"factor": 2}, TrainConfig(epochs=3)),
-    "super_resolution-x4": Release("super_resolution", "7x7 -> 28x28 super-resolution on top of bicubic.",
-                                   {"factor": 4}, TrainConfig(epochs=3)),
-    "vae-2": Release("vae", "The lesson's fully connected VAE with a 2-D latent.",
-                     {"latent_dim": 2}, TrainConfig(epochs=20, batch_size=256, lr=2e-3)),
-    "conv_vae-2": Release("conv_vae", "Convolutional VAE with a 2-D latent: the lesson's assignment.",
-                          {"latent_dim": 2}, TrainConfig(epochs=5)),
-    "cvae-2": Release("cvae", "Conditional convolutional VAE: decode(z, digit) draws any digit in any style.",
-                      {"latent_dim": 2}, TrainConfig(epochs=5)),
-    "aae-2": Release("aae", "Adversarial autoencoder with a 2-D Gaussian prior on its code.",
-                     {"latent_dim": 2}, TrainConfig(epochs=3)),
-}
+from explorer.releases import RELEASES, versions
+from explorer.train import fit, pick_device, seed_everything
 
 QUICK_TRAIN, QUICK_TEST = 512, 256
-
-
-def versions() -> dict:
-    return {"python": platform.python_version(), "torch": torch.__version__, "torchvision": torchvision.__version__,
-            "numpy": np.__version__, "scikit-learn": sklearn.__version__}
 
 
 def parse_args(argv):
@@ -101,7 +56,7 @@ def parse_args(argv):
     return args
 
 
-def train_one(name: str, args, device, train, test, data_hash: str) -> dict:
+def train_one(name: str, args, device, train: Split, test: Split, pca: PCABaseline, data_hash: str) -> dict:
     release = RELEASES[name]
     epochs = args.epochs or (1 if args.quick else release.train.epochs)
     config = replace(release.train, epochs=epochs, seed=args.seed)
@@ -110,10 +65,11 @@ def train_one(name: str, args, device, train, test, data_hash: str) -> dict:
     checkpoint = args.checkpoints / args.dataset / name / "ckpt.pt"
     result = fit(model, train, config, device, desc=name, checkpoint=checkpoint,
                  resume=args.resume, progress=not args.no_progress)
-    figures = evaluate_model(model, train, test)
+    figures = evaluate_model(model, train, test, pca)
     card = {
         "name": name,
         "family": release.family,
+        "task": model.task,
         "description": release.description,
         "dataset": args.dataset,
         "latent_dim": model.latent_dim,
@@ -155,12 +111,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Training {len(models)} models on {device} ({len(train)} train / {len(test)} test images) -> {args.out / args.dataset}")
 
     cards, start = [], time.perf_counter()
+    pca = fit_pca(train)  # once: every model's comparison takes its leading components
     if "pca" in args.models:
-        save_pca(PCABaseline.fit(SHIPPED_PCA_COMPONENTS, train.floats), pca_path(args.dataset, args.out))
+        save_pca(pca, pca_path(args.dataset, args.out))
         print(f"pca: {SHIPPED_PCA_COMPONENTS} components -> {pca_path(args.dataset, args.out)}", flush=True)
     for name in models:
         try:
-            card = train_one(name, args, device, train, test, data_hash)
+            card = train_one(name, args, device, train, test, pca, data_hash)
         except KeyboardInterrupt:
             print(f"\nInterrupted during {name}. Released weights are untouched; "
                   f"continue with: python train_all.py --resume --models {' '.join(models[models.index(name):])}")

@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw
 from app_pages import ui
 from app_pages.components.draw_pad import draw_pad
 from explorer import metrics, noise
+from explorer.baselines import median_filter
 from explorer.preprocess import to_grayscale_28
 
 MODEL = "denoising_ae"
@@ -60,9 +61,9 @@ def denoise(inputs: list[tuple[str, np.ndarray]]) -> None:
     for name, clean in inputs:
         x = torch.from_numpy(clean)[None, None]
         noisy = x if already_noisy else noise.corrupt(x, kind, level, seed=int(seed))
-        with torch.no_grad():
+        with torch.inference_mode():
             outputs = {"denoising AE": model.reconstruct(noisy), f"PCA-{PCA_COMPONENTS}": pca.reconstruct(noisy),
-                       "3x3 median": metrics.median_filter(noisy)}
+                       "3x3 median": median_filter(noisy)}
         images, captions = ([], []) if already_noisy else ([clean], ["clean"])
         images.append(noisy[0, 0].numpy())
         captions.append("input" if already_noisy else f"noisy\n{score(noisy, x)}")
@@ -101,7 +102,7 @@ def exercise() -> None:
         return
     x = torch.from_numpy(not_a_digit())[None, None]
     noisy = noise.corrupt(x, "gaussian", 0.3, seed=0)
-    with torch.no_grad():
+    with torch.inference_mode():
         out = model.reconstruct(noisy)
     ui.show_row([x[0, 0].numpy(), noisy[0, 0].numpy(), out[0, 0].numpy()],
                 ["not a digit", f"noisy\n{score(noisy, x)}", f"denoising AE\n{score(out, x)}"], scale=7)

@@ -30,7 +30,7 @@ def interpolation() -> None:
         model = ui.model(name)
         if model is None:
             continue
-        with torch.no_grad():
+        with torch.inference_mode():
             za, zb = model.encode(xa), model.encode(xb)
             rows[f"{name} latent"] = model.decode((1 - t) * za + t * zb)[:, 0].numpy()
     for title, images in rows.items():
@@ -51,7 +51,7 @@ def samples() -> None:
         if ui.model(name) is None:
             continue
         st.markdown(f"**{label}** ({name})")
-        ui.show_row(list(ui.decode(name, z, digit if name == "cvae-2" else None)), [""] * len(z), scale=4)
+        ui.show_row(list(ui.decode(name, z, digit)), [""] * len(z), scale=4)
     st.caption("Each column uses the same random code z for every model. The conditional VAE keeps the style "
                "of z and draws the digit you chose.")
 

@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages import ui
 from app_pages.components.latent_pad import latent_pad, png_data_url, sprite_sheet
 
+DEFAULT_MODEL = "vae-2"  # the lesson's model opens the page
 PAD_STEPS = 49  # decodes per axis sent to the browser: 49 x 49 = 2,401 digits
 MANIFOLD_STEPS = 20
 
@@ -139,15 +140,13 @@ def main() -> None:
              "Every point of that plane decodes to an image. <b>Drag across the square</b> and watch the digit morph; "
              "click a dot in the scatter to see where a real test digit lands.")
     init_state()
-    name = st.selectbox("Model", ui.LATENT_2D_MODELS, key="latent_model",
-                        format_func=lambda n: {"vae-2": "VAE (fully connected)", "conv_vae-2": "Convolutional VAE",
-                                               "cvae-2": "Conditional VAE", "aae-2": "Adversarial AE",
-                                               "conv_ae-2": "Convolutional AE"}[n] + f"  ({n})")
+    name = st.selectbox("Model", ui.LATENT_2D_MODELS, index=ui.LATENT_2D_MODELS.index(DEFAULT_MODEL),
+                        key="latent_model", format_func=ui.label)
     if ui.model(name) is None:
         return
     ui.data_or_stop()
     digit = None
-    if name == "cvae-2":
+    if ui.model(name).conditional:
         digit = st.segmented_control("Digit to draw (the conditional VAE's label)", list(range(10)), default=7,
                                      key="cvae_digit", required=True)
     explorer(name, digit)

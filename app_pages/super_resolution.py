@@ -5,7 +5,7 @@ import streamlit as st
 import torch
 
 from app_pages import ui
-from explorer import metrics
+from explorer import baselines, metrics
 
 
 def inputs() -> list[tuple[str, np.ndarray]]:
@@ -32,8 +32,8 @@ def upscale(images: list[tuple[str, np.ndarray]]) -> None:
     for label, image in images:
         x = torch.from_numpy(image)[None, None]
         low = model.downsample(x)
-        with torch.no_grad():
-            candidates = {"nearest": metrics.upscale(low, 28, "nearest"), "bicubic": metrics.upscale(low, 28, "bicubic"),
+        with torch.inference_mode():
+            candidates = {"nearest": baselines.upscale(low, 28, "nearest"), "bicubic": baselines.upscale(low, 28, "bicubic"),
                           "autoencoder": model.reconstruct(low)}
         st.markdown(f"**{label}**")
         images_row = [image, low[0, 0].numpy()] + [c[0, 0].numpy() for c in candidates.values()]

@@ -16,14 +16,14 @@ import streamlit as st
 import torch
 from PIL import Image
 
-from explorer.data import DataUnavailableError, Split, load_split
-from explorer.evaluate import batched
-from explorer.metrics import PCABaseline
+from explorer.baselines import PCABaseline
+from explorer.data import DataUnavailableError, Split, batched, load_split
 from explorer.models import Autoencoder
 from explorer.preprocess import ImageError, to_mnist
 from explorer.pretrained import SHIPPED_PCA_COMPONENTS, WeightsError, load_card, load_pca, load_pretrained
+from explorer.releases import RELEASES, names_for
 
-LATENT_2D_MODELS = ["vae-2", "conv_vae-2", "cvae-2", "aae-2", "conv_ae-2"]
+LATENT_2D_MODELS = names_for("latent", latent_dim=2)  # the models whose code is a plane
 BENCHMARK_JSON = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
 DIGIT_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]  # Plotly's D3 palette
@@ -31,8 +31,14 @@ DIGIT_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 
 @st.cache_resource(show_spinner="Loading model...")
 def _load(name: str) -> Autoencoder:
-    torch.set_grad_enabled(False)
+    # Shared by every session's thread: nothing here may set per-thread state such as
+    # grad mode; each inference below runs under torch.inference_mode() itself.
     return load_pretrained(name)
+
+
+def label(name: str) -> str:
+    """What a model picker shows: the release's label and its name."""
+    return f"{RELEASES[name].label}  ({name})" if name in RELEASES else name
 
 
 def model(name: str) -> Autoencoder | None:
@@ -104,7 +110,7 @@ def decode_grid(name: str, steps: int, low: float, high: float, digit: int = 0) 
     z1, z2 = np.meshgrid(axis, axis[::-1])
     z = torch.from_numpy(np.stack([z1.ravel(), z2.ravel()], 1))
     y = torch.full((len(z),), digit) if m.conditional else None
-    with torch.no_grad():
+    with torch.inference_mode():
         out = torch.cat([m.decode(z[i:i + 1024], None if y is None else y[i:i + 1024]) for i in range(0, len(z), 1024)])
     return out.numpy().reshape(steps, steps, 28, 28)
 
@@ -114,7 +120,7 @@ def decode(name: str, z: np.ndarray, digit: int | None = None) -> np.ndarray:
     m = _load(name)
     zt = torch.as_tensor(np.asarray(z, dtype=np.float32)).reshape(-1, m.latent_dim)
     y = torch.full((len(zt),), int(digit or 0)) if m.conditional else None
-    with torch.no_grad():
+    with torch.inference_mode():
         return m.decode(zt, y).numpy()[:, 0]
 
 

@@ -12,12 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-# Debian's Chromium (Playwright's own download does not work offline); the flags keep it from
-# reaching for the network at start-up. The browser tests use the same.
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app, wait_for_sprite_sheet, wait_until_idle
+
+APP = str(ROOT / "app.py")
 PAGES = ["latent", "compare", "denoise", "super_resolution", "interpolate", "models"]
 
 
@@ -50,7 +47,7 @@ def latent_updates(n: int = 200) -> dict:
         fragment.append(at.session_state["latent_update_ms"])
 
     def p95(times):
-        return sorted(times)[int(0.95 * (len(times) - 1))]
+        return statistics.quantiles(times, n=20, method="inclusive")[-1]
 
     return {"updates": n, "p50_ms": statistics.median(fragment), "p95_ms": p95(fragment),
             "full_rerun_p50_ms": statistics.median(rerun), "full_rerun_p95_ms": p95(rerun),
@@ -71,42 +68,13 @@ def process_peak_mb(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for process {pid}")
 
 
-def wait_until_idle(page, timeout_ms: float = 300_000) -> None:
-    # The app root says whether a script run is still going.
-    page.wait_for_function(
-        """() => { const app = document.querySelector('[data-testid="stApp"]');
-                   const state = app && app.getAttribute('data-test-script-state');
-                   return state && !['initial', 'running', 'rerunRequested'].includes(state); }""",
-        timeout=timeout_ms)
-
-
 def browser_session(seconds: float = 3.0) -> dict:
     """`streamlit run app.py` as a user gets it, driven by Chromium: visit every page (so every
     model and cache is loaded), then drag across the latent pad for `seconds` and count how
     often the digit canvas was redrawn. Reports the app process's own peak memory."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import urllib.request
-
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "MALLOC_ARENA_MAX": "2"})  # as `make run` starts it
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
+    with running_app(env={"MALLOC_ARENA_MAX": "2"}) as (url, proc):  # as `make run` starts it
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1500, "height": 1100})
@@ -118,7 +86,7 @@ def browser_session(seconds: float = 3.0) -> dict:
             pad = page.locator("canvas.pad")
             pad.wait_for(timeout=120_000)
             wait_until_idle(page)
-            page.wait_for_timeout(1000)
+            wait_for_sprite_sheet(page)
             box = pad.bounding_box()
             cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] * 0.35
             page.mouse.move(cx + r, cy)
@@ -137,6 +105,3 @@ def browser_session(seconds: float = 3.0) -> dict:
         return {"updates_per_second": (after - before) / elapsed, "pointer_moves_per_second": moves / elapsed,
                 "seconds": elapsed, "app_peak_memory_mb": process_peak_mb(proc.pid),
                 "pages_visited": list(PAGES)}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)

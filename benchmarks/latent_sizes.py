@@ -7,36 +7,28 @@ from dataclasses import replace
 
 import torch
 
-from explorer import metrics
 from explorer.data import Split
-from explorer.evaluate import batched, pca_baseline
+from explorer.evaluate import fit_pca, latent_metrics
 from explorer.models import build
+from explorer.releases import RELEASES
 from explorer.train import fit
-from train_all import RELEASES
 
 SIZES = (2, 4, 8, 16, 32, 64)
 
 
 def run(train: Split, test: Split, device: torch.device, epochs: int, sizes=SIZES, progress=True) -> dict:
-    rows = []
-    train_x, test_x = train.floats, test.floats
+    rows, pca = [], fit_pca(train)
     for d in sizes:
         torch.manual_seed(0)
         model = build("conv_ae", latent_dim=d)
         # The shipped conv_ae-32's recipe (batch, learning rate), for `epochs` epochs.
         config = replace(RELEASES["conv_ae-32"].train, epochs=epochs)
         result = fit(model, train, config, device, desc=f"conv_ae d={d}", progress=progress)
-        model.cpu().eval()
-        recon = batched(model.reconstruct, test_x)
-        codes_train, codes_test = batched(model.encode, train_x), batched(model.encode, test_x)
-        pca = pca_baseline(d, train_x)
-        pca_recon = pca.reconstruct(test_x)
+        m = latent_metrics(model.cpu().eval(), train, test, pca)
         rows.append({
             "latent_dim": d,
-            "ae_mse": metrics.mse(recon, test_x), "ae_psnr": metrics.psnr(recon, test_x),
-            "ae_knn": metrics.knn_accuracy(codes_train, train.labels, codes_test, test.labels),
-            "pca_mse": metrics.mse(pca_recon, test_x), "pca_psnr": metrics.psnr(pca_recon, test_x),
-            "pca_knn": metrics.knn_accuracy(pca.encode(train_x), train.labels, pca.encode(test_x), test.labels),
+            "ae_mse": m["mse"], "ae_psnr": m["psnr"], "ae_knn": m["knn_accuracy"],
+            "pca_mse": m["pca"]["mse"], "pca_psnr": m["pca"]["psnr"], "pca_knn": m["pca"]["knn_accuracy"],
             "train_seconds": result.seconds,
         })
     return {"epochs": epochs, "rows": rows}

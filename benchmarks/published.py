@@ -17,11 +17,11 @@ from dataclasses import replace
 
 import torch
 
-from explorer.data import Split
-from explorer.evaluate import batched, pca_baseline
+from explorer.data import Split, batched
+from explorer.evaluate import fit_pca
 from explorer.models import VAE, VAEConfig, bce_per_image, build
+from explorer.releases import RELEASES
 from explorer.train import TrainConfig, fit
-from train_all import RELEASES
 
 HINTON_AE, HINTON_PCA = 3.00, 13.87
 DAVIDSON_NLL = {2: 135.73, 10: 93.84}
@@ -35,7 +35,7 @@ def reconstruction_vs_hinton(train: Split, test: Split, device, epochs: int, pro
     result = fit(model, train, config, device, desc="conv_ae d=30", progress=progress)
     x = test.floats
     recon = batched(model.cpu().eval().reconstruct, x)
-    pca_recon = pca_baseline(30, train.floats).reconstruct(x)
+    pca_recon = fit_pca(train).first(30).reconstruct(x)
     per_image = lambda a: (a - x).pow(2).flatten(1).sum(1).mean().item()  # noqa: E731
     return {"epochs": epochs, "ae_squared_error": per_image(recon), "pca_squared_error": per_image(pca_recon),
             "hinton_ae": HINTON_AE, "hinton_pca": HINTON_PCA, "train_seconds": result.seconds}
@@ -49,7 +49,7 @@ class BinarizedVAE(VAE):
         return super().loss(torch.bernoulli(x), y)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def importance_sampled_nll(model: VAE, x_binary: torch.Tensor, k: int, chunk: int = 50) -> float:
     """-log p(x) ~ -log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x), z_k ~ q(z|x) (Burda et al. 2016)."""
     total = 0.0

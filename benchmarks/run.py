@@ -22,10 +22,10 @@ import torch
 
 from benchmarks import app_latency, latent_sizes, published, throughput
 from explorer.data import load_split
-from explorer.evaluate import denoising_metrics, super_resolution_metrics
+from explorer.evaluate import denoising_metrics, fit_pca, super_resolution_metrics
 from explorer.pretrained import list_pretrained, load_card, load_pretrained
+from explorer.releases import versions
 from explorer.train import pick_device
-from train_all import versions
 
 SECTIONS = ("sizes", "published", "baselines", "throughput", "app")
 
@@ -208,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         results.setdefault("section_minutes", {})["published"] = lap()
     if "baselines" in args.only:
         results["baselines"] = {
-            "denoising": denoising_metrics(load_pretrained("denoising_ae"), train.floats, test.floats),
-            "super_resolution": {f: super_resolution_metrics(load_pretrained(f"super_resolution-x{f}"), test.floats)
+            "denoising": denoising_metrics(load_pretrained("denoising_ae"), train, test, fit_pca(train)),
+            "super_resolution": {f: super_resolution_metrics(load_pretrained(f"super_resolution-x{f}"), train, test, None)
                                  for f in (2, 4)},
         }
         results.setdefault("section_minutes", {})["baselines"] = lap()

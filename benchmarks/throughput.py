@@ -19,6 +19,7 @@ the fastest arithmetic PyTorch gets from the machine; no fp32 loop over this mod
 from __future__ import annotations
 
 import multiprocessing
+import statistics
 import time
 
 import torch
@@ -26,7 +27,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from explorer.data import default_data_dir, ensure_files, load_split
 from explorer.models import build
-from explorer.train import batch_from, keep_freed_memory, prepare
+from explorer.train import batch_from, keep_freed_memory, make_optimizers, prepare
 
 BATCH = 256
 
@@ -110,10 +111,6 @@ def matmul_gflops(device, n: int = 2048, repeats: int = 10) -> float:
     return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
 
 
-def median(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2]
-
-
 def run(device: torch.device, rounds: int = 3, batches: int = 40, family: str = "conv_ae", **config) -> dict:
     ensure_files("mnist", default_data_dir())
     # "spawn", not "fork": a forked child would inherit this process's allocator settings.
@@ -127,7 +124,7 @@ def run(device: torch.device, rounds: int = 3, batches: int = 40, family: str = 
         images, labels = split.images.to(device), split.labels.to(device)
         torch.manual_seed(0)
         model = prepare(build(family, **config), device)
-        optimizers = model.configure_optimizers(1e-3)  # train_all.py's: fused Adam where available
+        optimizers = make_optimizers(model, 1e-3)  # train_all.py's: fused Adam where available
         fixed_batch = batch_from(images, labels, torch.arange(BATCH, device=device))
         # One warm-up batch each (allocations, kernel selection) before anything is timed.
         ours_images_per_second(model, images, labels, optimizers, 1, device)
@@ -146,7 +143,7 @@ def run(device: torch.device, rounds: int = 3, batches: int = 40, family: str = 
         reference.join(timeout=60)
         if reference.is_alive():
             reference.kill()
-    ours_med, ref_med, step_med, gflops_med = median(ours), median(ref), median(step_only), median(gflops)
+    ours_med, ref_med, step_med, gflops_med = (statistics.median(v) for v in (ours, ref, step_only, gflops))
     bound = gflops_med * 1e9 / flops_per_image
     return {"device": str(device), "model": family, "config": config, "batch": BATCH, "rounds": rounds,
             "batches_per_round": batches, "ours_images_per_s": ours_med, "reference_images_per_s": ref_med,

@@ -28,6 +28,9 @@ from typing import Literal
 
 import numpy as np
 import torch
+
+from explorer.atomic import replace_atomically
+
 DatasetName = Literal["mnist", "fashion-mnist", "kmnist"]
 
 # torchvision's class for each dataset; its name is also the folder the files live in.
@@ -212,11 +215,9 @@ def write_idx_atomic(path: Path, array: np.ndarray) -> None:
     header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
         int(d).to_bytes(4, "big") for d in array.shape
     )
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    with replace_atomically(path) as tmp, open(tmp, "wb") as f:
         f.write(header)
         f.write(np.ascontiguousarray(array, dtype=np.uint8).tobytes())
-    os.replace(tmp, path)
 
 
 def data_fingerprint(split: Split) -> str:
@@ -225,3 +226,14 @@ def data_fingerprint(split: Split) -> str:
     digest.update(split.images.cpu().numpy().tobytes())
     digest.update(split.labels.cpu().numpy().tobytes())
     return digest.hexdigest()[:16]
+
+
+@torch.inference_mode()
+def batched(fn, x: torch.Tensor, y: torch.Tensor | None = None, batch: int = 1000) -> torch.Tensor:
+    """`fn(x)` or `fn(x, y)` over slices of `batch` images, gradient-free, concatenated on the
+    CPU: one pass over 10,000 digits would hold hundreds of MB of activations at once."""
+    outs = []
+    for i in range(0, len(x), batch):
+        args = (x[i:i + batch],) if y is None else (x[i:i + batch], y[i:i + batch])
+        outs.append(fn(*args).cpu())
+    return torch.cat(outs)

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -25,8 +23,9 @@ from safetensors.numpy import load_file as load_numpy
 from safetensors.numpy import save_file as save_numpy
 from safetensors.torch import load_file, save_file
 
-from explorer.metrics import PCABaseline
-from explorer.models import MODELS, Autoencoder, build
+from explorer.atomic import replace_atomically
+from explorer.baselines import PCABaseline
+from explorer.models import MODELS, Autoencoder, build, family_of
 
 # EXPLORER_PRETRAINED points the app and tools at another release folder (tests use it).
 PRETRAINED_ROOT = Path(os.environ.get("EXPLORER_PRETRAINED", Path(__file__).resolve().parent.parent / "pretrained"))
@@ -48,25 +47,14 @@ def model_dir(name: str, dataset: str = "mnist", root: Path | None = None) -> Pa
 
 
 def save_pretrained(model: Autoencoder, folder: Path, card: dict) -> None:
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    family = next(k for k, v in MODELS.items() if type(model) is v)
+    """Write the folder beside the old one and swap it in: the last good weights stay until then."""
+    family = family_of(model)
     config = {"family": family, "config": asdict(model.config)}
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; a release folder is readable by all
-    try:
+    with replace_atomically(folder, folder=True) as tmp:
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
         save_file(state, tmp / "model.safetensors", metadata={"family": family})
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
         (tmp / "card.json").write_text(json.dumps(card, indent=2) + "\n")
-        old = folder.with_name(f".{folder.name}.old")
-        if folder.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(folder, old)
-        os.replace(tmp, folder)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def load_model(folder: Path, device: torch.device | str | None = None) -> Autoencoder:
@@ -93,8 +81,11 @@ def load_model(folder: Path, device: torch.device | str | None = None) -> Autoen
 def load_card(name: str, dataset: str = "mnist", root: Path | None = None) -> dict:
     path = model_dir(name, dataset, root) / "card.json"
     try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
+        card = json.loads(path.read_text())
+        # Cards written before the task was stored: the family's class declares it.
+        card.setdefault("task", MODELS[card["family"]].task)
+        return card
+    except (OSError, json.JSONDecodeError, KeyError) as exc:
         raise WeightsError(f"No readable card for '{name}' ({exc}). Train it with: {train_command(name, dataset)}") from exc
 
 
@@ -117,16 +108,11 @@ def pca_path(dataset: str = "mnist", root: Path | None = None) -> Path:
 
 
 def save_pca(pca: PCABaseline, path: Path) -> None:
-    """Write atomically: a temporary file renamed over the old one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     # safetensors writes the raw buffer: it must be C-ordered, or the file holds a transpose
     # (scikit-learn's covariance_eigh hands back Fortran-ordered components).
     arrays = {"mean": pca.mean, "components": pca.components}
-    save_numpy({k: np.ascontiguousarray(v, np.float32) for k, v in arrays.items()}, str(tmp))
-    tmp.chmod(0o644)
-    os.replace(tmp, path)
+    with replace_atomically(path) as tmp:
+        save_numpy({k: np.ascontiguousarray(v, np.float32) for k, v in arrays.items()}, str(tmp))
 
 
 def load_pca(dataset: str = "mnist", root: Path | None = None) -> PCABaseline:

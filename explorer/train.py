@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ctypes
 import math
-import os
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,8 +19,11 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from explorer.atomic import replace_atomically
 from explorer.data import Split
 from explorer.models import Autoencoder
+
+LOG_EVERY = 20  # steps between progress-bar updates: the only time a loss is read as a number
 
 
 @dataclass(frozen=True)
@@ -72,11 +74,23 @@ def cosine_with_warmup(total_steps: int, warmup_fraction: float):
     return factor
 
 
-def save_atomic(obj, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+def adam(params, lr: float, **kwargs) -> torch.optim.Adam:
+    """Adam with the fused kernel where PyTorch has one (CPU, CUDA): one pass over the
+    parameters instead of a dozen element-wise ops each, which saves a fifth of a conv AE
+    training step on a 2-core CPU."""
+    params = list(params)
+    fused = params[0].device.type in ("cpu", "cuda")
+    return torch.optim.Adam(params, lr=lr, fused=fused, **kwargs)
+
+
+def make_optimizers(model: Autoencoder, lr: float) -> dict[str, torch.optim.Optimizer]:
+    """One Adam per group the model names (the adversarial AE names three)."""
+    return {name: adam(**group) for name, group in model.optimizer_groups(lr).items()}
+
+
+def save_checkpoint(state: dict, path: Path) -> None:
+    with replace_atomically(path) as tmp:
+        torch.save(state, tmp)
 
 
 def keep_freed_memory() -> bool:
@@ -129,7 +143,7 @@ def fit(
     steps_per_epoch = n // batch_size  # drop the ragged last batch: BatchNorm dislikes size 1
     total_steps = config.epochs * steps_per_epoch
 
-    optimizers = model.configure_optimizers(config.lr)
+    optimizers = make_optimizers(model, config.lr)
     schedulers = {
         k: torch.optim.lr_scheduler.LambdaLR(opt, cosine_with_warmup(total_steps, config.warmup_fraction))
         for k, opt in optimizers.items()
@@ -154,21 +168,23 @@ def fit(
         perm = torch.randperm(n, generator=order_rng).to(device)
         bar = tqdm(range(steps_per_epoch), desc=f"{desc} {epoch + 1}/{config.epochs}",
                    leave=False, disable=not progress, mininterval=0.5)
-        running, total = 0.0, 0.0
+        # Sums stay on the device; a loss becomes a Python number only when it is shown,
+        # so a step never waits for queued GPU work.
+        total = torch.zeros((), device=device)
         for step in bar:
             idx = perm[step * batch_size:(step + 1) * batch_size]
-            logs = model.train_step(*batch_from(images, labels, idx), optimizers)
+            loss = model.train_step(*batch_from(images, labels, idx), optimizers)["loss"]
             for sched in schedulers.values():
                 sched.step()
-            total += logs["loss"]
-            running = 0.95 * running + 0.05 * logs["loss"] if step else logs["loss"]
-            if step % 20 == 0:
-                bar.set_postfix(loss=f"{running:.4g}")
-        result.epoch_losses.append(total / steps_per_epoch)
+            total += loss
+            running = loss if step == 0 else running.lerp(loss, 0.05)  # a smoothed loss to show
+            if step % LOG_EVERY == 0 and progress:
+                bar.set_postfix(loss=f"{running.item():.4g}")
+        result.epoch_losses.append(total.item() / steps_per_epoch)
         result.epochs_done = epoch + 1
         result.seconds = time.perf_counter() - start
         if checkpoint is not None:
-            save_atomic({
+            save_checkpoint({
                 "model": model.state_dict(),
                 "optimizers": {k: o.state_dict() for k, o in optimizers.items()},
                 "schedulers": {k: s.state_dict() for k, s in schedulers.items()},

@@ -50,18 +50,30 @@ def test_latent_noise_slider_shows_neighbours():
     assert len(captions(at)) == before + 8  # eight decoded neighbours appear
 
 
-def test_latent_model_switch_and_cvae_digit():
+def images(at: AppTest) -> list[str]:
+    return [img.value for img in at.image]
+
+
+def test_latent_model_switch_and_cvae_digit_redraws_the_digits():
     at = open_page("latent")
     at.selectbox(key="latent_model").set_value("cvae-2").run()
     assert not at.exception and at.segmented_control(key="cvae_digit").value == 7
+    at.slider(key="sigma").set_value(0.5).run()  # eight decodes near the point, drawn as images
+    sevens = images(at)
     at.segmented_control(key="cvae_digit").set_value(3).run()
     assert not at.exception
+    threes = images(at)
+    assert len(threes) == len(sevens) >= 8 and threes != sevens  # same codes, another digit
 
 
-def test_latent_sliders_move_the_point():
+def test_moving_the_point_decodes_other_codes():
     at = open_page("latent")
+    at.slider(key="sigma").set_value(0.5).run()
+    before = images(at)
     at.slider(key="z1").set_value(1.0).run()
-    assert at.session_state["z1"] == 1.0 and not at.exception
+    assert not at.exception
+    assert "(1.00, 0.00)" in " ".join(m.value for m in at.markdown)  # the heading names the new point
+    assert images(at) != before  # and the eight neighbours are decoded there
 
 
 def test_latent_scatter_marks_the_point_among_all_test_digits():
@@ -120,6 +132,7 @@ def test_interpolate_and_sample_controls():
     assert not at.exception
 
 
+@pytest.mark.slow
 def test_missing_weights_are_reported_not_raised(tmp_path):
     env = dict(os.environ, EXPLORER_PRETRAINED=str(tmp_path))
     script = (
@@ -137,6 +150,7 @@ def test_missing_weights_are_reported_not_raised(tmp_path):
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-3000:]
 
 
+@pytest.mark.slow
 def test_the_app_never_imports_torchvision_or_sklearn():
     """Together they cost the app process ~300 MB (torchvision pulls in torch._dynamo): the app
     reads MNIST with numpy and the shipped PCA fit, so neither should be imported."""

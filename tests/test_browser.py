@@ -4,55 +4,23 @@ artifacts/screenshots/ for a person to look at."""
 
 import io
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
 
-from benchmarks import app_latency
-from benchmarks.app_latency import CHROMIUM, CHROMIUM_ARGS
+from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app, wait_for_sprite_sheet, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PAGES = {"latent": "", "compare": "compare", "denoise": "denoise", "super_resolution": "super_resolution",
          "interpolate": "interpolate", "models": "models"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("streamlit did not start within 60 s")
+    with running_app() as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -79,11 +47,6 @@ def wait_for_app(page, text: str, timeout: float = 120_000) -> None:
     wait_until_idle(page, timeout)
 
 
-def wait_until_idle(page, timeout: float = 120_000) -> None:
-    app_latency.wait_until_idle(page, timeout)  # the script run has finished...
-    page.wait_for_timeout(500)  # ...and images and charts have painted
-
-
 def no_exception(page) -> None:
     assert page.locator("[data-testid='stException']").count() == 0
 
@@ -105,7 +68,7 @@ def test_dragging_the_latent_pad_updates_the_digit_during_the_drag(server, page)
     wait_for_app(page, "Latent explorer")
     pad, digit = page.locator("canvas.pad"), page.locator("canvas.digit")
     pad.wait_for(timeout=60_000)
-    page.wait_for_timeout(500)  # the sprite sheet image decodes
+    wait_for_sprite_sheet(page)
     box = pad.bounding_box()
     x0, y0 = box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.15
     page.mouse.move(x0, y0)
@@ -129,14 +92,14 @@ def test_clicking_a_scatter_point_shows_that_test_image(server, page):
     plot = page.locator(".js-plotly-plot").first
     plot.wait_for(timeout=60_000)
     plot.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    plot.evaluate("gd => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")  # laid out
     # Pixel position of the first point of trace 0, from Plotly's own axis mapping.
     x, y = plot.evaluate("""gd => {
         const L = gd._fullLayout, t = gd._fullData[0], r = gd.getBoundingClientRect();
         return [r.left + L._size.l + L.xaxis.l2p(t.x[0]), r.top + L._size.t + L.yaxis.l2p(t.y[0])];
     }""")
     page.mouse.move(x, y)  # hover first, as a person does: Plotly picks the point under the pointer
-    page.wait_for_timeout(300)
+    page.locator(".hoverlayer .hovertext").first.wait_for(timeout=10_000)  # the point's label is up
     page.mouse.click(x, y)
     page.get_by_text("Test image #").first.wait_for(timeout=30_000)
     no_exception(page)

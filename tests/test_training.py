@@ -2,8 +2,10 @@
 
 import json
 import platform
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from safetensors.torch import load_file
 
 import train_all
 from explorer import pretrained
+from explorer.releases import RELEASES
 from explorer.models import build
 from explorer.train import TrainConfig, fit
 
@@ -23,12 +26,13 @@ def run_quick(tmp_path, *extra):
     return code, out / "mnist"
 
 
+@pytest.mark.slow
 def test_quick_run_writes_every_model(tmp_path, capsys):
     code, folder = run_quick(tmp_path)
     assert code == 0
-    assert sorted(p.name for p in folder.iterdir()) == sorted([*train_all.RELEASES, "pca.safetensors"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*RELEASES, "pca.safetensors"])
     assert len(pretrained.load_pca(root=folder.parent).components) == pretrained.SHIPPED_PCA_COMPONENTS
-    for name in train_all.RELEASES:
+    for name in RELEASES:
         assert sorted(p.name for p in (folder / name).iterdir()) == sorted(pretrained.FILES)
         card = json.loads((folder / name / "card.json").read_text())
         assert card["name"] == name and card["quick"] is True
@@ -42,12 +46,50 @@ def test_quick_run_writes_every_model(tmp_path, capsys):
     assert "total" in printed and "conv_ae-32" in printed
 
 
+@pytest.mark.slow
 def test_same_seed_same_weights(tmp_path):
     _, a = run_quick(tmp_path / "a", "--models", "conv_ae-2", "vae-2")
     _, b = run_quick(tmp_path / "b", "--models", "conv_ae-2", "vae-2")
     for name in ("conv_ae-2", "vae-2"):
         wa, wb = load_file(a / name / "model.safetensors"), load_file(b / name / "model.safetensors")
         assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_to_the_same_weights(tmp_path):
+    """train_all.py in its own process, killed with SIGKILL once an epoch's checkpoint exists
+    (so during the next epoch), then `--resume`: the last good weights were never touched,
+    and the resumed model equals one trained without the interruption."""
+    def command(out: str, *extra: str) -> list[str]:
+        return [sys.executable, "train_all.py", "--quick", "--no-progress", "--models", "conv_ae-2", "--epochs", "8",
+                "--out", str(tmp_path / out), "--checkpoints", str(tmp_path / f"ckpt-{out}"), *extra]
+
+    checkpoint = tmp_path / "ckpt-killed" / "mnist" / "conv_ae-2" / "ckpt.pt"
+    proc = subprocess.Popen(command("killed"), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        while not checkpoint.exists() and proc.poll() is None:
+            time.sleep(0.005)  # polling for the file: the kill must land while epoch 2 runs
+        proc.kill()
+    finally:
+        stderr = proc.communicate(timeout=60)[1]
+    assert proc.returncode == -signal.SIGKILL, f"the run ended before it could be killed:\n{stderr[-2000:]}"
+    done = torch.load(checkpoint, weights_only=True)["result"]["epochs_done"]
+    assert 1 <= done < 8
+    assert not (tmp_path / "killed" / "mnist" / "conv_ae-2").exists()  # nothing half-released
+
+    subprocess.run(command("killed", "--resume"), cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(command("straight"), cwd=ROOT, check=True, capture_output=True)
+    resumed = load_file(tmp_path / "killed" / "mnist" / "conv_ae-2" / "model.safetensors")
+    straight = load_file(tmp_path / "straight" / "mnist" / "conv_ae-2" / "model.safetensors")
+    assert resumed.keys() == straight.keys()
+    for k in straight:
+        assert torch.allclose(resumed[k], straight[k], atol=1e-5), k
+    card = json.loads((tmp_path / "killed" / "mnist" / "conv_ae-2" / "card.json").read_text())
+    assert len(card["epoch_losses"]) == 8
+    assert not checkpoint.exists()  # removed once the model was released
 
 
 def test_resume_continues_from_the_checkpoint(tiny_split, tmp_path):
@@ -118,12 +160,12 @@ def test_unavailable_device_is_a_clear_error(capsys):
 FAULTS_SCRIPT = """
 import resource, sys, torch
 from explorer.models import build
-from explorer.train import keep_freed_memory, prepare
+from explorer.train import keep_freed_memory, make_optimizers, prepare
 if sys.argv[1] == "keep":
     assert keep_freed_memory()
 torch.manual_seed(0)
 model = prepare(build("conv_ae", latent_dim=8), torch.device("cpu"))
-optimizers = model.configure_optimizers(1e-3)
+optimizers = make_optimizers(model, 1e-3)
 x, y = torch.rand(256, 1, 28, 28).contiguous(memory_format=torch.channels_last), torch.zeros(256, dtype=torch.long)
 for _ in range(3):
     model.train_step(x, y, optimizers)
@@ -138,7 +180,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 def test_keeping_freed_memory_stops_the_page_faults_of_each_step():
     def faults(mode: str) -> int:
         done = subprocess.run([sys.executable, "-c", FAULTS_SCRIPT, mode], capture_output=True, text=True, check=True,
-                              cwd=Path(__file__).resolve().parents[1])
+                              cwd=ROOT)
         return int(done.stdout.split()[-1])
 
     # Measured: ~125,000 faults without, ~130 with.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -24,77 +25,13 @@ HTML = """
 <div class="readout"></div>
 """
 
-CSS = """
-.pad-wrap { display: flex; gap: 1.2rem; align-items: flex-start; flex-wrap: wrap; }
-canvas.pad { border: 2px solid var(--st-primary-color); border-radius: 6px; cursor: crosshair;
-             touch-action: none; background: #111; width: 360px; height: 360px; }
-canvas.digit { image-rendering: pixelated; border-radius: 6px; background: #000;
-               width: 280px; height: 280px; }
-.readout { font: 1.1rem monospace; color: var(--st-text-color); margin-top: .4rem; }
-"""
 
-# One function per render: Streamlit calls it again with new `data` after every rerun.
-JS = """
-export default function(component) {
-  const { data, parentElement, setStateValue } = component;
-  const pad = parentElement.querySelector("canvas.pad");
-  const digit = parentElement.querySelector("canvas.digit");
-  const readout = parentElement.querySelector(".readout");
-  const n = data.steps, lo = data.low, hi = data.high, tile = 28;
-  const ctxPad = pad.getContext("2d"), ctxDigit = digit.getContext("2d");
-  ctxDigit.imageSmoothingEnabled = false;
-  let z = data.z.slice(), dragging = false;
-  pad.dataset.updates = pad.dataset.updates || "0";
+def _asset(suffix: str) -> str:
+    """The component's own latent_pad.js / latent_pad.css, beside this file."""
+    return Path(__file__).with_suffix(suffix).read_text()
 
-  const sheet = new Image();
-  const background = new Image();
-  function toPixel(v) { return (v - lo) / (hi - lo) * pad.width; }
-  function toLatent(px) { return lo + px / pad.width * (hi - lo); }
 
-  function draw() {
-    ctxPad.clearRect(0, 0, pad.width, pad.height);
-    if (background.complete && background.naturalWidth) ctxPad.drawImage(background, 0, 0, pad.width, pad.height);
-    const x = toPixel(z[0]), y = pad.height - toPixel(z[1]);
-    ctxPad.strokeStyle = "#ff4b4b"; ctxPad.lineWidth = 3;
-    ctxPad.beginPath(); ctxPad.arc(x, y, 9, 0, 2 * Math.PI); ctxPad.stroke();
-    ctxPad.beginPath(); ctxPad.moveTo(x - 14, y); ctxPad.lineTo(x + 14, y);
-    ctxPad.moveTo(x, y - 14); ctxPad.lineTo(x, y + 14); ctxPad.stroke();
-    if (sheet.complete && sheet.naturalWidth) {
-      // Nearest grid cell; row 0 of the sheet is the top of the plane (largest z2).
-      const col = Math.round((z[0] - lo) / (hi - lo) * (n - 1));
-      const row = n - 1 - Math.round((z[1] - lo) / (hi - lo) * (n - 1));
-      const c = Math.min(n - 1, Math.max(0, col)), r = Math.min(n - 1, Math.max(0, row));
-      ctxDigit.drawImage(sheet, c * tile, r * tile, tile, tile, 0, 0, digit.width, digit.height);
-    }
-    readout.textContent = `z1 = ${z[0].toFixed(2)}   z2 = ${z[1].toFixed(2)}`;
-    pad.dataset.updates = String(Number(pad.dataset.updates) + 1);
-    pad.dataset.z = z.map(v => v.toFixed(3)).join(",");
-  }
-
-  function moveTo(ev) {
-    const rect = pad.getBoundingClientRect();
-    const px = (ev.clientX - rect.left) / rect.width * pad.width;
-    const py = (ev.clientY - rect.top) / rect.height * pad.height;
-    z = [toLatent(Math.min(pad.width, Math.max(0, px))), toLatent(Math.min(pad.height, Math.max(0, pad.height - py)))];
-    draw();
-  }
-  pad.onpointerdown = (ev) => { dragging = true; pad.setPointerCapture(ev.pointerId); moveTo(ev); };
-  pad.onpointermove = (ev) => { if (dragging) moveTo(ev); };
-  pad.onpointerup = (ev) => {
-    if (!dragging) return;
-    dragging = false;
-    moveTo(ev);
-    setStateValue("z", [Number(z[0].toFixed(3)), Number(z[1].toFixed(3))]);
-  };
-  sheet.onload = draw;
-  background.onload = draw;
-  sheet.src = data.sheet;
-  if (data.background) background.src = data.background;
-  draw();
-}
-"""
-
-_pad = st.components.v2.component("latent_pad", html=HTML, css=CSS, js=JS)
+_pad = st.components.v2.component("latent_pad", html=HTML, css=_asset(".css"), js=_asset(".js"))
 
 
 def png_data_url(array: np.ndarray) -> str:

@@ -1,0 +1,206 @@
+"""Convolutional models: the lesson's AE, the denoiser, super-resolution and the adversarial AE."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from explorer import noise
+from explorer.models.blocks import Autoencoder, ModelOutput, bce_per_image, conv_decoder, conv_encoder
+
+
+@dataclass(frozen=True)
+class ConvAEConfig:
+    latent_dim: int = 32
+    channels: tuple[int, int] = (32, 64)  # feature maps at 14x14 and 7x7
+    hidden: int = 512  # width of the fully connected layer on each side of the code
+    fine: int = 8  # decoder feature maps at the full 28x28 resolution
+    # Width of one more fully connected layer on each side of the code (0: none). A 2-D code
+    # needs it: one layer from 2 numbers to 512 features can only bend the plane a little.
+    neck: int = 0
+
+
+class ConvAE(Autoencoder):
+    """The lesson's convolutional AE with a vector bottleneck of `latent_dim`."""
+
+    config_class = ConvAEConfig
+
+    def __init__(self, config: ConvAEConfig):
+        super().__init__(config)
+        self.encoder = conv_encoder(config.channels, config.hidden, config.latent_dim, neck=config.neck)
+        self.decoder = conv_decoder(config.channels, config.hidden, config.latent_dim, config.fine, config.neck)
+
+    def encode(self, x, y=None):
+        return self.encoder(x)
+
+    def decode_logits(self, z, y=None):
+        return self.decoder(z)
+
+
+# --------------------------------------------------------------------------- image to image
+
+
+@dataclass(frozen=True)
+class DenoisingAEConfig:
+    channels: tuple[int, int] = (32, 64)
+    global_hidden: int = 256  # width of the fully connected path that sees the whole digit
+    max_sigma: float = 0.6  # Gaussian noise level is drawn per image from U(0, max_sigma)
+    max_salt_pepper: float = 0.3  # fraction of flipped pixels, drawn per image likewise
+    fine: int = 8  # feature maps at the full 28x28 resolution, as in `conv_decoder`
+
+
+class DenoisingAE(Autoencoder):
+    """Convolutional AE trained to map a noisy image to the clean one.
+
+    Fresh noise every batch, a random kind (Gaussian or salt-and-pepper) and level per
+    image, so one model serves every level the app offers.
+    """
+
+    config_class = DenoisingAEConfig
+    task = "denoise"
+
+    def __init__(self, config: DenoisingAEConfig):
+        super().__init__(config)
+        c1, c2 = config.channels
+        # Spatial code (c2 x 7 x 7), no vector bottleneck: the job is cleaning, not compressing.
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, c1, 3, stride=2, padding=1), nn.BatchNorm2d(c1), nn.ReLU(),  # (B, c1, 14, 14)
+            nn.Conv2d(c1, c2, 3, stride=2, padding=1), nn.BatchNorm2d(c2), nn.ReLU(),  # (B, c2, 7, 7)
+            nn.Conv2d(c2, c2, 3, padding=1), nn.BatchNorm2d(c2), nn.ReLU(),
+        )
+        # 3x3 convolutions see only part of the digit; under heavy noise the shape of the
+        # whole digit is the best clue, so a fully connected path adds it to every position.
+        self.global_path = nn.Sequential(
+            nn.Flatten(), nn.Linear(c2 * 49, config.global_hidden), nn.ReLU(),
+            nn.Linear(config.global_hidden, c2 * 49), nn.Unflatten(1, (c2, 7, 7)),
+        )
+        self.decoder = nn.Sequential(
+            nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.BatchNorm2d(c1), nn.ReLU(),  # 14x14
+            nn.Conv2d(c1, c1, 3, padding=1), nn.BatchNorm2d(c1), nn.ReLU(),
+            nn.ConvTranspose2d(c1, config.fine, 4, stride=2, padding=1), nn.BatchNorm2d(config.fine), nn.ReLU(),  # 28x28
+            nn.Conv2d(config.fine, 1, 3, padding=1),  # (B, 1, 28, 28) logits
+        )
+
+    def encode(self, x, y=None):
+        h = self.encoder(x)
+        return h + self.global_path(h)  # (B, c2, 7, 7) feature maps, not a vector code
+
+    def decode_logits(self, z, y=None):
+        return self.decoder(z)
+
+    def loss(self, x, y):
+        noisy = noise.random_corruption(x, self.config.max_sigma, self.config.max_salt_pepper)
+        logits = self.decode_logits(self.encode(noisy))
+        rec = bce_per_image(logits, x).mean()
+        return ModelOutput(rec, {"bce": rec.detach()})
+
+
+@dataclass(frozen=True)
+class SuperResolutionConfig:
+    factor: Literal[2, 4] = 2  # 14 -> 28 (the lesson) or 7 -> 28 (its exercise)
+    channels: int = 32
+
+
+class SuperResolution(Autoencoder):
+    """Low-res in, 28x28 out. Learns a correction on top of bicubic upscaling.
+
+    The low-res input is made the way the lesson makes it: `factor` x `factor` average pooling.
+    """
+
+    config_class = SuperResolutionConfig
+    task = "super_resolution"
+
+    def __init__(self, config: SuperResolutionConfig):
+        super().__init__(config)
+        c = config.channels
+        # Features at the low resolution (cheap), then one transposed conv per doubling.
+        layers: list[nn.Module] = [nn.Conv2d(1, c, 3, padding=1), nn.ReLU(),
+                                   nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU()]
+        for _ in range(int(math.log2(config.factor)) - 1):
+            layers += [nn.ConvTranspose2d(c, c, 4, stride=2, padding=1), nn.BatchNorm2d(c), nn.ReLU()]
+        layers += [nn.ConvTranspose2d(c, c // 2, 4, stride=2, padding=1), nn.ReLU(), nn.Conv2d(c // 2, 1, 3, padding=1)]
+        self.net = nn.Sequential(*layers)
+
+    def downsample(self, x: torch.Tensor) -> torch.Tensor:
+        return F.avg_pool2d(x, self.config.factor)
+
+    def encode(self, x, y=None):
+        return x  # the low-res image is the code
+
+    def decode_logits(self, low, y=None):
+        base = F.interpolate(low, scale_factor=self.config.factor, mode="bicubic", align_corners=False)
+        # Residual in logit space: the network only has to learn what bicubic gets wrong.
+        return torch.logit(base.clamp(1e-3, 1 - 1e-3)) + self.net(low)
+
+    def loss(self, x, y):
+        logits = self.decode_logits(self.downsample(x))
+        rec = bce_per_image(logits, x).mean()
+        return ModelOutput(rec, {"bce": rec.detach()})
+
+
+# --------------------------------------------------------------------------- adversarial AE
+
+
+@dataclass(frozen=True)
+class AAEConfig(ConvAEConfig):
+    latent_dim: int = 2  # 2-D so the latent plane can be drawn and explored
+    disc_hidden: int = 128  # width of the discriminator's two hidden layers
+    adversarial_weight: float = 1.0  # weight of the generator term against reconstruction
+
+
+class AAE(ConvAE):
+    """Adversarial autoencoder (Makhzani et al. 2016) with a N(0, I) prior on the code.
+
+    Three steps per batch, each with its own optimiser: reconstruction (encoder+decoder),
+    discriminator (prior samples vs codes), generator (encoder fools the discriminator).
+    The lesson's version never stepped its discriminator, so its prior was never enforced.
+    """
+
+    config_class = AAEConfig
+
+    def __init__(self, config: AAEConfig):
+        super().__init__(config)
+        h = config.disc_hidden
+        self.discriminator = nn.Sequential(
+            nn.Linear(config.latent_dim, h), nn.LeakyReLU(0.2),
+            nn.Linear(h, h), nn.LeakyReLU(0.2),
+            nn.Linear(h, 1),
+        )
+
+    def optimizer_groups(self, lr):
+        autoencoder = [*self.encoder.parameters(), *self.decoder.parameters()]
+        return {
+            "reconstruction": {"params": autoencoder, "lr": lr},
+            "discriminator": {"params": self.discriminator.parameters(), "lr": lr / 2, "betas": (0.5, 0.9)},
+            "generator": {"params": self.encoder.parameters(), "lr": lr / 2, "betas": (0.5, 0.9)},
+        }
+
+    def train_step(self, x, y, optimizers):
+        # 1. Reconstruction.
+        out = self.loss(x, y)
+        optimizers["reconstruction"].zero_grad(set_to_none=True)
+        out.loss.backward()
+        optimizers["reconstruction"].step()
+
+        # 2. Discriminator: prior samples are "real" (1), encoder codes are "fake" (0).
+        z_fake = self.encode(x).detach()
+        z_real = torch.randn_like(z_fake)
+        d_real, d_fake = self.discriminator(z_real), self.discriminator(z_fake)
+        d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \
+            F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        optimizers["discriminator"].zero_grad(set_to_none=True)
+        d_loss.backward()
+        optimizers["discriminator"].step()
+
+        # 3. Generator: the encoder tries to make its codes look like prior samples.
+        d_gen = self.discriminator(self.encode(x))
+        g_loss = self.config.adversarial_weight * F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))
+        optimizers["generator"].zero_grad(set_to_none=True)
+        g_loss.backward()
+        optimizers["generator"].step()
+        return {"loss": out.loss.detach(), "disc": d_loss.detach(), "gen": g_loss.detach()}
