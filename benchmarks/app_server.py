@@ -77,5 +77,9 @@ def wait_until_idle(page, timeout_ms: float = 300_000) -> None:
 
 
 def wait_for_sprite_sheet(page, timeout_ms: float = 60_000) -> None:
-    """Until the latent pad has drawn from its sheet of decodes (it sets data-sheet then)."""
-    page.wait_for_function("() => document.querySelector('canvas.pad')?.dataset.sheet === 'drawn'", timeout=timeout_ms)
+    """Until the latent pad has drawn from its sheet of decodes (it sets data-sheet then).
+
+    The component lives in a shadow root, which document.querySelector does not enter, so
+    the canvas is found by Playwright's locator and handed to the check."""
+    pad = page.locator("canvas.pad").element_handle(timeout=timeout_ms)
+    page.wait_for_function("pad => pad.dataset.sheet === 'drawn'", arg=pad, timeout=timeout_ms)
