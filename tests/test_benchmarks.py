@@ -35,8 +35,9 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert set(results["app"]["first_render"]) == set(run.app_latency.PAGES)
     assert not any(v["exception"] for v in results["app"]["first_render"].values())
     browser = results["app"]["browser"]
-    # Every pointer move while dragging redraws the digit (in the same frame or the next).
-    assert browser["updates_per_second"] > 5 and browser["pages_visited"] == run.app_latency.PAGES
+    # Each pointer move while dragging redraws the digit in the browser, without a round trip.
+    assert browser["updates_per_second"] >= 0.5 * browser["pointer_moves_per_second"] > 0
+    assert browser["pages_visited"] == run.app_latency.PAGES
     assert results["app"]["browser"]["app_peak_memory_mb"] > 50  # a Python process with torch loaded
     assert 0 < results["app"]["latent"]["p50_ms"] <= results["app"]["latent"]["full_rerun_p95_ms"]
     assert set(results["section_minutes"]) == set(run.SECTIONS) and all(m >= 0 for m in results["section_minutes"].values())
