@@ -84,7 +84,7 @@ class Record:
     latency_s: dict = field(default_factory=lambda: {k: [] for k in KINDS})
     bytes: dict = field(default_factory=lambda: {k: [] for k in KINDS})
     errors: list = field(default_factory=list)
-    upstreams: list = field(default_factory=list)  # the balancer's X-Upstream on every response
+    upstreams: list = field(default_factory=list)  # the processes that answered (balancer's X-Upstream), in order
 
 
 class Student:
@@ -117,8 +117,10 @@ class Student:
             return response.read()
 
     def _upstream(self, headers) -> None:
-        if headers.get("X-Upstream"):
-            self.record.upstreams.append(headers["X-Upstream"])
+        # "A, B" when nginx tried A first (it was down) and B answered.
+        answered = (headers.get("X-Upstream") or "").split(",")[-1].strip()
+        if answered and answered not in self.record.upstreams:
+            self.record.upstreams.append(answered)
 
     async def connect(self) -> None:
         """What the frontend does on load and on reconnect: health (cookies), then the websocket,
@@ -373,7 +375,7 @@ def summarise(records: list[Record]) -> dict:
                            "bytes_mean": statistics.mean(sizes), "bytes_max": max(sizes)}
     return {"interactions": sum(v["count"] for k, v in kinds.items() if k != "open"), "kinds": kinds,
             "errors": [e for r in records for e in r.errors],
-            "upstreams": [sorted(set(r.upstreams)) for r in records]}
+            "upstreams": [r.upstreams for r in records]}  # per student, in the order they answered
 
 
 async def classroom(url: str, students: int, seconds: float, interval: float = 1.0, upload: bool = True,
