@@ -253,3 +253,34 @@ def markdown(r: dict) -> list[str]:
              f"{(b['reconnect_p50_ms'] or 0) / 1000:.2f} s, max {(b['reconnect_max_ms'] or 0) / 1000:.2f} s; "
              f"errors: {len(b['errors'])}.\n")
     return s
+
+
+def main(argv: list[str] | None = None) -> int:
+    """One part of the section on its own, printed as JSON (the full section: benchmarks.run --only classroom)."""
+    import argparse
+    import json
+    import sys
+
+    parser = argparse.ArgumentParser(description=main.__doc__, allow_abbrev=False)
+    parser.add_argument("part", choices=["sizes", "gc", "balanced"])
+    parser.add_argument("--students", type=int, nargs="+", default=[10], help="sizes: students per run; gc: seats")
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--stay", type=float, nargs=2, default=(30, 120), help="gc: seconds a student stays")
+    parser.add_argument("--wait-ttl", action="store_true", help="gc: also measure memory after the session TTL")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    if args.part == "sizes":
+        result = [size_run(n, args.seconds, 10) for n in args.students]
+    elif args.part == "gc":
+        result = gc_soak(args.seconds, args.students[0], tuple(args.stay), args.wait_ttl)
+    else:
+        result = balanced_run(args.students[0], args.seconds, args.seconds / 3)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
