@@ -21,6 +21,13 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert set(results["app"]["first_render"]) == set(run.app_latency.PAGES)
     assert not any(v["exception"] for v in results["app"]["first_render"].values())
     assert results["app"]["browser"]["updates_per_second"] > 0
+    browser = results["app"]["browser"]
+    assert browser["latent_update_moves"] == 3 and 0 < browser["latent_update_p50_ms"] <= browser["latent_update_max_ms"]
+    classroom = results["classroom"]
+    assert [row["students"] for row in classroom["sizes"]] == [2]
+    assert all(row["errors"] == [] and row["kinds"]["latent"]["count"] > 0 for row in classroom["sizes"])
+    assert set(classroom["gc"]) == {"gc_on", "gc_off"}
+    assert classroom["balanced"]["errors"] == [] and classroom["balanced"]["sticky"]
     assert results["app"]["browser"]["app_peak_memory_mb"] > 50  # a Python process with torch loaded
     assert 0 < results["app"]["latent"]["p50_ms"] <= results["app"]["latent"]["full_rerun_p95_ms"]
     assert set(results["section_minutes"]) == set(run.SECTIONS) and all(m >= 0 for m in results["section_minutes"].values())
@@ -28,3 +35,4 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert (tmp_path / "ae_vs_pca.png").stat().st_size > 1000
     text = (tmp_path / "benchmarks.md").read_text()
     assert "AE against PCA" in text and "Training throughput" in text and "App latency" in text
+    assert "A classroom on the app" in text
