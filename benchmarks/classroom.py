@@ -83,6 +83,8 @@ class Record:
 
     latency_s: dict = field(default_factory=lambda: {k: [] for k in KINDS})
     bytes: dict = field(default_factory=lambda: {k: [] for k in KINDS})
+    # kind -> element type ("bidi_component", "plotly_chart", ...) -> bytes, over all its interactions
+    element_bytes: dict = field(default_factory=lambda: {k: {} for k in KINDS})
     errors: list = field(default_factory=list)
     upstreams: list = field(default_factory=list)  # the processes that answered (balancer's X-Upstream), in order
 
@@ -106,6 +108,7 @@ class Student:
         self.max_cache_age = 2
         self.runs = 0
         self.record = Record()
+        self._element_bytes: dict[str, int] = {}  # of the interaction under way
 
     # --- transport -----------------------------------------------------------------------
     def _cookie(self, name: str) -> str | None:
@@ -163,6 +166,9 @@ class Student:
             msg = ForwardMsg()
             msg.ParseFromString(frame)
             kind = msg.WhichOneof("type")
+            element = (msg.delta.new_element.WhichOneof("type") if kind == "delta"
+                       and msg.delta.WhichOneof("type") == "new_element" else kind)
+            self._element_bytes[element] = self._element_bytes.get(element, 0) + len(frame)
             if kind == "ref_hash":
                 if msg.ref_hash not in self.cache:
                     raise ClassroomError("server referred to a message this tab never cached")
@@ -223,10 +229,14 @@ class Student:
 
     # --- what a student does ---------------------------------------------------------------
     async def timed(self, kind: str, action) -> None:
+        self._element_bytes = {}
         start = time.perf_counter()
         received = await action()
         self.record.latency_s[kind].append(time.perf_counter() - start)
         self.record.bytes[kind].append(received)
+        totals = self.record.element_bytes[kind]
+        for element, n in self._element_bytes.items():
+            totals[element] = totals.get(element, 0) + n
 
     async def open(self) -> None:
         async def action():
@@ -370,9 +380,16 @@ def summarise(records: list[Record]) -> dict:
         times = [t for r in records for t in r.latency_s[kind]]
         sizes = [b for r in records for b in r.bytes[kind]]
         if times:
+            by_element: dict[str, int] = {}
+            for r in records:
+                for element, n in r.element_bytes[kind].items():
+                    by_element[element] = by_element.get(element, 0) + n
             kinds[kind] = {"count": len(times), "p50_ms": statistics.median(times) * 1000,
                            "p95_ms": percentile(times, 0.95) * 1000, "max_ms": max(times) * 1000,
-                           "bytes_mean": statistics.mean(sizes), "bytes_max": max(sizes)}
+                           "bytes_mean": statistics.mean(sizes), "bytes_max": max(sizes),
+                           # where the bytes go: mean per interaction, by element type, largest first
+                           "bytes_mean_by_element": {e: round(n / len(times)) for e, n in
+                                                     sorted(by_element.items(), key=lambda kv: -kv[1])}}
     return {"interactions": sum(v["count"] for k, v in kinds.items() if k != "open"), "kinds": kinds,
             "errors": [e for r in records for e in r.errors],
             "upstreams": [r.upstreams for r in records]}  # per student, in the order they answered

@@ -236,6 +236,7 @@ def run(sizes: tuple[int, ...], seconds: float, settle_s: float, soak_s: float, 
     return {
         "sizes": [size_run(n, seconds, settle_s) for n in sizes],
         "gc": gc_soak(soak_s, soak_seats, soak_stay, wait_ttl),
+        "gc_cost": gc_cost(),
         "balanced": balanced_run(balanced_students, balanced_s, kill_after=balanced_s / 3),
     }
 
@@ -262,6 +263,10 @@ def markdown(r: dict) -> list[str]:
                  f"{k['latent']['bytes_mean'] / 1e3:.0f} KB | {k['open']['bytes_mean'] / 1e3:.0f} KB | "
                  f"{row['server_cpu_percent']:.0f}% | {row['memory_start_mb']:.0f} / {row['memory_peak_mb']:.0f} / "
                  f"{row['memory_after_mb']:.0f} MB |")
+    first = r["sizes"][0]["kinds"]
+    if "bytes_mean_by_element" in first.get("latent", {}):
+        s.append("\nWhere the bytes of one latent move go (first row), by element: " + ", ".join(
+            f"{e} {n / 1e3:.1f} KB" for e, n in first["latent"]["bytes_mean_by_element"].items()) + ".")
     g = r["gc"]
     s.append(f"\nGarbage collection after every script run (`runner.postScriptGC`), the same soak on a fresh server "
              f"each: {g['gc_on']['seats']} students at a time for {g['gc_on']['seconds']:.0f} s, each staying "
@@ -276,6 +281,13 @@ def markdown(r: dict) -> list[str]:
                  f"{ms(k.get('latent'), 'p50_ms', 'p95_ms')} | {ms(k.get('page'), 'p95_ms')} | {len(row['errors'])} | "
                  f"{row['server_cpu_percent']:.0f}% | {row['memory_idle_mb']:.0f} / {row['memory_peak_mb']:.0f} MB | "
                  f"{' '.join(f'{m:.0f}' for m in row['memory_by_tenth_mb'])} | {row['memory_after_close_mb']:.0f} / {ttl} MB |")
+    if "gc_cost" in r:
+        c = r["gc_cost"]
+        s.append(f"\nWhat each of those collections walks, measured in the benchmark's own process after the latent "
+                 f"page ran (AppTest): {c['tracked_objects']:,} objects, a full `gc.collect()` "
+                 f"{c['full_collection_ms']:.0f} ms; after `gc.freeze()` (modules and models moved out of later "
+                 f"collections) and one more rerun: {c['tracked_after_freeze_and_a_rerun']:,} objects, "
+                 f"{c['full_collection_ms_after_freeze']:.1f} ms.")
     b = r["balanced"]
     s.append(f"\nnginx in front of 2 replicas (`make serve-class REPLICAS=2`, deploy/nginx.conf), {b['students']} "
              f"students for {b['seconds']:.0f} s; replica {b['killed']} killed (SIGKILL) after {b['kill_after_s']:.0f} s: "

@@ -27,6 +27,10 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert [row["students"] for row in classroom["sizes"]] == [2]
     assert all(row["errors"] == [] and row["kinds"]["latent"]["count"] > 0 for row in classroom["sizes"])
     assert set(classroom["gc"]) == {"gc_on", "gc_off"}
+    # gc.freeze() takes the loaded modules and models out of the collections Streamlit runs.
+    assert classroom["gc_cost"]["tracked_after_freeze_and_a_rerun"] < classroom["gc_cost"]["tracked_objects"] / 10
+    latent = classroom["sizes"][0]["kinds"]["latent"]
+    assert sum(latent["bytes_mean_by_element"].values()) == pytest.approx(latent["bytes_mean"], rel=0.01)
     assert classroom["balanced"]["errors"] == [] and classroom["balanced"]["sticky"]
     assert results["app"]["browser"]["app_peak_memory_mb"] > 50  # a Python process with torch loaded
     assert 0 < results["app"]["latent"]["p50_ms"] <= results["app"]["latent"]["full_rerun_p95_ms"]
