@@ -339,7 +339,10 @@ async def student_session(url: str, index: int, seconds: float, interval: float,
     plan = ["latent", "latent", "upload", "latent", "latent", "page"]
     step = 0
     try:
-        await student.open()
+        try:
+            await student.open()
+        except ConnectionClosed:  # the server died while the page loaded: the browser reconnects
+            await student.reconnect()
         while time.perf_counter() < end:
             start = time.perf_counter()
             what = plan[step % len(plan)] if step < len(plan) else ("page" if step % 10 == 0 else "latent")
