@@ -27,6 +27,7 @@ import random
 import statistics
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
