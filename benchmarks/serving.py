@@ -304,7 +304,6 @@ def main(argv: list[str] | None = None) -> int:
     """One part of the section on its own, printed as JSON (the full section: benchmarks.run --only classroom)."""
     import argparse
     import json
-    import sys
 
     parser = argparse.ArgumentParser(description=main.__doc__, allow_abbrev=False)
     parser.add_argument("part", choices=["sizes", "gc", "gc-cost", "balanced"])
