@@ -287,7 +287,7 @@ def markdown(r: dict) -> list[str]:
                  f"page ran (AppTest): {c['tracked_objects']:,} objects, a full `gc.collect()` "
                  f"{c['full_collection_ms']:.0f} ms; after `gc.freeze()` (modules and models moved out of later "
                  f"collections) and one more rerun: {c['tracked_after_freeze_and_a_rerun']:,} objects, "
-                 f"{c['full_collection_ms_after_freeze']:.1f} ms.")
+                 f"{c['full_collection_ms_after_freeze']:.2f} ms.")
     b = r["balanced"]
     s.append(f"\nnginx in front of 2 replicas (`make serve-class REPLICAS=2`, deploy/nginx.conf), {b['students']} "
              f"students for {b['seconds']:.0f} s; replica {b['killed']} killed (SIGKILL) after {b['kill_after_s']:.0f} s: "
