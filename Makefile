@@ -52,3 +52,31 @@ bench-quick: setup browser
 
 clean:
 	rm -rf $(VENV) checkpoints .pytest_cache artifacts
+
+# --- Serving a classroom (issue 14): several app processes behind nginx -----------------------
+# make serve-class REPLICAS=3 CLASS_PORT=8080: N `streamlit run` processes on local ports and
+# Debian's nginx on the one public port, sticky sessions by cookie (deploy/nginx.conf).
+REPLICAS ?= 2
+CLASS_PORT ?= 8080
+.PHONY: nginx serve-class classroom deploy-check
+
+nginx:
+	@bash scripts/install_nginx.sh
+
+# The serving test and the classroom benchmark section start nginx too.
+test bench bench-quick: nginx
+
+serve-class: setup nginx
+	$(BIN)/python -m deploy.serve --replicas $(REPLICAS) --port $(CLASS_PORT)
+
+# The classroom benchmark alone: python -m benchmarks.run --only classroom.
+classroom: setup nginx
+	$(BIN)/python -m benchmarks.run --only classroom
+
+# The container recipes checked with the tools installed here (no container engine, no cluster):
+# nginx -t on the rendered config, docker-compose's own schema check where it is installed,
+# kubectl's offline kustomize build; tests/test_serving.py checks their content.
+deploy-check: setup nginx
+	$(BIN)/python -m pytest -q tests/test_serving.py -m "not slow"
+	@if command -v docker-compose >/dev/null; then docker-compose -f deploy/compose.yaml config -q && echo "compose: ok"; \
+	  else echo "compose: docker-compose not installed, schema not checked"; fi

@@ -68,10 +68,35 @@ def process_peak_mb(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for process {pid}")
 
 
-def browser_session(seconds: float = 3.0) -> dict:
+def latent_update_waits(page, n: int) -> list[float]:
+    """What the person waits for after moving a latent slider: from the key press on the z1
+    slider in Chromium to the moment the pad has drawn the digit at the new point (its
+    `data-z`) and the fragment's rerun has finished (the scatter's marker moved too). Includes
+    the slider's own debounce, the websocket both ways, the rerun, Streamlit's garbage
+    collection, serialisation and the browser's rendering. Seconds per move."""
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="z1").get_by_role("slider")
+    pad = page.locator("canvas.pad").element_handle()
+    slider.focus()
+    waits = []
+    for i in range(n):
+        before = pad.evaluate("e => e.dataset.z")
+        start = time.perf_counter()
+        slider.press("ArrowRight" if i % 20 < 10 else "ArrowLeft")  # back and forth inside the range
+        page.wait_for_function(
+            """([pad, before]) => {
+                 const app = document.querySelector('[data-testid="stApp"]');
+                 const state = app && app.getAttribute('data-test-script-state');
+                 return pad.dataset.z !== before && !['running', 'rerunRequested'].includes(state); }""",
+            arg=[pad, before], polling="raf", timeout=120_000)
+        waits.append(time.perf_counter() - start)
+    return waits
+
+
+def browser_session(seconds: float = 3.0, latent_moves: int = 30) -> dict:
     """`streamlit run app.py` as a user gets it, driven by Chromium: visit every page (so every
-    model and cache is loaded), then drag across the latent pad for `seconds` and count how
-    often the digit canvas was redrawn. Reports the app process's own peak memory."""
+    model and cache is loaded), drag across the latent pad for `seconds` and count how often
+    the digit canvas was redrawn, then time `latent_moves` slider moves from the key press to
+    the updated picture. Reports the app process's own peak memory."""
     from playwright.sync_api import sync_playwright
 
     with running_app(env={"MALLOC_ARENA_MAX": "2"}) as (url, proc):  # as `make run` starts it
@@ -101,7 +126,12 @@ def browser_session(seconds: float = 3.0) -> dict:
             after = int(pad.evaluate("e => e.dataset.updates"))
             page.mouse.up()
             wait_until_idle(page)
+            waits = latent_update_waits(page, latent_moves)
             browser.close()
-        return {"updates_per_second": (after - before) / elapsed, "pointer_moves_per_second": moves / elapsed,
+        waits_ms = sorted(w * 1000 for w in waits)
+        return {"latent_update_p50_ms": statistics.median(waits_ms),
+                "latent_update_p95_ms": waits_ms[int(0.95 * (len(waits_ms) - 1))], "latent_update_max_ms": waits_ms[-1],
+                "latent_update_moves": len(waits_ms),
+                "updates_per_second": (after - before) / elapsed, "pointer_moves_per_second": moves / elapsed,
                 "seconds": elapsed, "app_peak_memory_mb": process_peak_mb(proc.pid),
                 "pages_visited": list(PAGES)}

@@ -38,6 +38,16 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     # Each pointer move while dragging redraws the digit in the browser, without a round trip.
     assert browser["updates_per_second"] >= 0.5 * browser["pointer_moves_per_second"] > 0
     assert browser["pages_visited"] == run.app_latency.PAGES
+    assert browser["latent_update_moves"] == 3 and 0 < browser["latent_update_p50_ms"] <= browser["latent_update_max_ms"]
+    classroom = results["classroom"]
+    assert [row["students"] for row in classroom["sizes"]] == [2]
+    assert all(row["errors"] == [] and row["kinds"]["latent"]["count"] > 0 for row in classroom["sizes"])
+    assert set(classroom["gc"]) == {"gc_on", "gc_off"}
+    # gc.freeze() takes the loaded modules and models out of the collections Streamlit runs.
+    assert classroom["gc_cost"]["tracked_after_freeze_and_a_rerun"] < classroom["gc_cost"]["tracked_objects"] / 10
+    latent = classroom["sizes"][0]["kinds"]["latent"]
+    assert sum(latent["bytes_mean_by_element"].values()) == pytest.approx(latent["bytes_mean"], rel=0.01)
+    assert classroom["balanced"]["errors"] == [] and classroom["balanced"]["sticky"]
     assert results["app"]["browser"]["app_peak_memory_mb"] > 50  # a Python process with torch loaded
     assert 0 < results["app"]["latent"]["p50_ms"] <= results["app"]["latent"]["full_rerun_p95_ms"]
     assert set(results["section_minutes"]) == set(run.SECTIONS) and all(m >= 0 for m in results["section_minutes"].values())
@@ -45,3 +55,4 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert (tmp_path / "ae_vs_pca.png").stat().st_size > 1000
     text = (tmp_path / "benchmarks.md").read_text()
     assert "AE against PCA" in text and "Training throughput" in text and "App latency" in text
+    assert "A classroom on the app" in text

@@ -1,0 +1,1 @@
+"""Serving the app to a classroom: several processes behind nginx (see serve.py)."""
