@@ -20,19 +20,21 @@ from pathlib import Path
 
 import torch
 
-from benchmarks import app_latency, latent_sizes, published, throughput
+from benchmarks import app_latency, latent_sizes, photos, published, throughput
 from explorer.data import load_split
 from explorer.evaluate import denoising_metrics, super_resolution_metrics
 from explorer.pretrained import list_pretrained, load_card, load_pretrained
 from explorer.train import pick_device
 from train_all import versions
 
-SECTIONS = ("sizes", "published", "baselines", "throughput", "app")
+SECTIONS = ("sizes", "published", "baselines", "throughput", "app", "photos")
 
 FULL = {"size_epochs": 5, "hinton_epochs": 16, "vae_epochs": 100, "vae_k": 1000, "vae_test_images": None,
-        "throughput_rounds": 5, "throughput_batches": 30, "latent_updates": 200, "browser_seconds": 3.0}
+        "throughput_rounds": 5, "throughput_batches": 30, "latent_updates": 200, "browser_seconds": 3.0,
+        "photos_per_condition": 40}
 QUICK = {"size_epochs": 1, "hinton_epochs": 1, "vae_epochs": 1, "vae_k": 8, "vae_test_images": 64,
          "throughput_rounds": 1, "throughput_batches": 2, "latent_updates": 3, "browser_seconds": 0.5,
+         "photos_per_condition": 1,
          "train_images": 512, "test_images": 256}
 
 
@@ -168,6 +170,8 @@ def markdown(results: dict) -> str:
         s.append(f"- browser, dragging the latent pad: **{b['updates_per_second']:.0f} decoded-image updates/s** "
                  f"({b['pointer_moves_per_second']:.0f} pointer moves/s sent by Playwright)")
         s.append("")
+    if "photos" in results:
+        s += photos.markdown(results["photos"])
     return "\n".join(s)
 
 
@@ -229,6 +233,13 @@ def main(argv: list[str] | None = None) -> int:
                           "bench_process_peak_memory_mb": app_latency.peak_memory_mb(),
                           "browser": app_latency.browser_session(settings["browser_seconds"])}
         results.setdefault("section_minutes", {})["app"] = lap()
+
+    if "photos" in args.only:
+        # The CNN is trained once per training set and cached: the quick run's on 512 images.
+        cache = Path("artifacts/bench-quick/classifier" if args.quick else "artifacts/classifier")
+        results["photos"] = photos.run(train, test, settings["photos_per_condition"], cache,
+                                       out / "photos_samples.png", progress=progress)
+        results.setdefault("section_minutes", {})["photos"] = lap()
 
     results["duration_s"] = time.perf_counter() - start
     results["sections_run"] = {name: results["date"] for name in args.only}
