@@ -31,7 +31,7 @@ SECTIONS = ("sizes", "published", "baselines", "throughput", "app", "photos")
 
 FULL = {"size_epochs": 5, "hinton_epochs": 16, "vae_epochs": 100, "vae_k": 1000, "vae_test_images": None,
         "throughput_rounds": 5, "throughput_batches": 30, "latent_updates": 200, "browser_seconds": 3.0,
-        "photos_per_condition": 40}
+        "photos_per_condition": 36}
 QUICK = {"size_epochs": 1, "hinton_epochs": 1, "vae_epochs": 1, "vae_k": 8, "vae_test_images": 64,
          "throughput_rounds": 1, "throughput_batches": 2, "latent_updates": 3, "browser_seconds": 0.5,
          "photos_per_condition": 1,
