@@ -189,9 +189,20 @@ def find_digit(ink: np.ndarray) -> Found:
         raise ImageError("No digit found: the image looks blank (no ink that stands out from the background).")
     mask = ink > max(0.45 * peak, 0.1)
     labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    h, w = ink.shape
+    if min(h, w) >= 48:
+        # A stroke that crosses a ruled or squared line dark enough to pass the threshold is
+        # joined to it, and the whole runs into the borders. Lines are 1-2 px here and strokes
+        # wider: a 3x3 opening of those components peels the lines off and frees the digit.
+        boxes = ndimage.find_objects(labels)
+        crossing = [i + 1 for i, (ys, xs) in enumerate(boxes)
+                    if (ys.start == 0) + (ys.stop == h) + (xs.start == 0) + (xs.stop == w) >= 2]
+        if crossing:
+            joined = np.isin(labels, crossing)
+            mask = (mask & ~joined) | ndimage.binary_opening(joined, structure=np.ones((3, 3)))
+            labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
     if n == 0:
         raise ImageError("No digit found: the image looks blank (no ink that stands out from the background).")
-    h, w = ink.shape
     index = np.arange(1, n + 1)
     mass = np.asarray(ndimage.sum_labels(ink, labels, index))
     area = np.asarray(ndimage.sum_labels(mask, labels, index))
@@ -219,8 +230,9 @@ def find_digit(ink: np.ndarray) -> Found:
             continue
         near = (ys.start < by.stop + reach and ys.stop > by.start - reach
                 and xs.start < bx.stop + reach and xs.stop > bx.start - reach)
-        if near and area[i] >= 0.02 * area[best]:
-            keep.append(i)
+        thickness = area[i] / max(ys.stop - ys.start, xs.stop - xs.start)
+        if near and area[i] >= 0.06 * area[best] and thickness >= 2:
+            keep.append(i)  # not a speck, nor a scrap of ruled line left by the peeling above
         elif not near and mass[i] >= 0.35 * mass[best] and max(ys.stop - ys.start, xs.stop - xs.start) >= 0.5 * side:
             others += 1
     digit = np.isin(labels, np.asarray(keep) + 1)
