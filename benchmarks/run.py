@@ -20,25 +20,25 @@ from pathlib import Path
 
 import torch
 
-from benchmarks import app_latency, latent_sizes, published, serving, throughput
+from benchmarks import app_latency, latent_sizes, photos, published, serving, throughput
 from explorer.data import load_split
 from explorer.evaluate import denoising_metrics, fit_pca, super_resolution_metrics
 from explorer.pretrained import list_pretrained, load_card, load_pretrained
 from explorer.releases import versions
 from explorer.train import pick_device
 
-SECTIONS = ("sizes", "published", "baselines", "throughput", "app", "classroom")
+SECTIONS = ("sizes", "published", "baselines", "throughput", "app", "classroom", "photos")
 
 FULL = {"size_epochs": 5, "hinton_epochs": 16, "vae_epochs": 100, "vae_k": 1000, "vae_test_images": None,
         "throughput_rounds": 5, "throughput_batches": 30, "latent_updates": 200, "browser_seconds": 3.0,
-        "browser_latent_moves": 60,
+        "browser_latent_moves": 60, "photos_per_condition": 36,
         # classroom: students per run, seconds each; a 10-minute soak with 20 seats, GC on and off.
         "classroom_sizes": (1, 10, 30, 60), "classroom_seconds": 60, "classroom_settle_s": 10,
         "soak_s": 600, "soak_seats": 20, "soak_stay_s": (30, 120), "soak_wait_ttl": True,
         "balanced_students": 20, "balanced_s": 60}
 QUICK = {"size_epochs": 1, "hinton_epochs": 1, "vae_epochs": 1, "vae_k": 8, "vae_test_images": 64,
          "throughput_rounds": 1, "throughput_batches": 2, "latent_updates": 3, "browser_seconds": 0.5,
-         "browser_latent_moves": 3,
+         "browser_latent_moves": 3, "photos_per_condition": 1,
          "train_images": 512, "test_images": 256,
          "classroom_sizes": (2,), "classroom_seconds": 6, "classroom_settle_s": 1,
          "soak_s": 12, "soak_seats": 2, "soak_stay_s": (4, 8), "soak_wait_ttl": False,
@@ -183,6 +183,8 @@ def markdown(results: dict) -> str:
         s.append("")
     if "classroom" in results:
         s += serving.markdown(results["classroom"])
+    if "photos" in results:
+        s += photos.markdown(results["photos"])
     return "\n".join(s)
 
 
@@ -251,6 +253,13 @@ def main(argv: list[str] | None = None) -> int:
             settings["soak_s"], settings["soak_seats"], settings["soak_stay_s"], settings["soak_wait_ttl"],
             settings["balanced_students"], settings["balanced_s"])
         results.setdefault("section_minutes", {})["classroom"] = lap()
+
+    if "photos" in args.only:
+        # The CNN is trained once per training set and cached: the quick run's on 512 images.
+        cache = Path("artifacts/bench-quick/classifier" if args.quick else "artifacts/classifier")
+        results["photos"] = photos.run(train, test, settings["photos_per_condition"], cache,
+                                       out / "photos_samples.png", progress=progress)
+        results.setdefault("section_minutes", {})["photos"] = lap()
 
     results["duration_s"] = time.perf_counter() - start
     results["sections_run"] = {name: results["date"] for name in args.only}

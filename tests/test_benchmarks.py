@@ -53,6 +53,11 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert set(results["section_minutes"]) == set(run.SECTIONS) and all(m >= 0 for m in results["section_minutes"].values())
     assert set(results["section_cpu"]) == set(run.SECTIONS)
     assert (tmp_path / "ae_vs_pca.png").stat().st_size > 1000
+    photos = results["photos"]
+    assert photos["images"] == len(run.photos.CONDITIONS) and set(photos["conditions"]) == set(run.photos.CONDITIONS)
+    assert photos["seconds_per_12mp_image"]["images"] == 1 and 0 <= photos["overall"]["knn"] <= 1
+    assert (tmp_path / "photos_samples.png").stat().st_size > 1000
     text = (tmp_path / "benchmarks.md").read_text()
     assert "AE against PCA" in text and "Training throughput" in text and "App latency" in text
     assert "A classroom on the app" in text
+    assert "Photos of handwritten digits" in text

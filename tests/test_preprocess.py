@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from explorer.preprocess import ImageError, to_grayscale_28, to_mnist
+from explorer.preprocess import (DETAIL_SIDE, MNIST_STROKE_MAX, MNIST_STROKE_MIN, ImageError, open_image, stroke_width,
+                                 to_grayscale_28, to_mnist, to_mnist_with_notes)
 
 
 def drawn_seven(size=(300, 400), ink=0, paper=255, mode="L", width=18):
@@ -131,3 +132,104 @@ def test_animated_gif_uses_first_frame():
 def test_grayscale_28_keeps_any_picture():
     out = to_grayscale_28(Image.new("RGB", (64, 32), (200, 10, 10)))
     assert out.shape == (28, 28) and 0 <= out.min() <= out.max() <= 1
+
+
+# Hard cases from the photo benchmark's renderer (benchmarks/photo_corpus.py), on real MNIST
+# test digits: to_mnist must give back the digit that was photographed.
+
+@pytest.fixture(scope="module")
+def mnist_test():
+    from explorer.data import load_split
+
+    split = load_split("mnist", False)
+    return split.images[:, 0].numpy(), split.labels.numpy()
+
+
+def similarity(a, b):
+    """Correlation of two 28x28 images: 1 for the same digit drawn alike, ~0.3 for different digits."""
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def photo_of(mnist_test, index, condition, seed, **pins):
+    from benchmarks.photo_corpus import render
+
+    images, labels = mnist_test
+    return render(images[index], labels[index], condition, seed, **pins), images[index] / 255.0
+
+
+@pytest.mark.parametrize("condition, pins", [
+    ("ruled", {"ink": "blue"}),
+    ("squared", {"ink": "red"}),
+    ("margin", {"ink": "black"}),
+    ("shadow", {"shadow": "hard"}),
+    ("phone", {"ink": "pencil"}),
+])
+def test_photo_on_notebook_paper_gives_back_the_digit(mnist_test, condition, pins):
+    for index, seed in ((0, 1), (3, 2), (11, 3)):  # a 7, a 0 and a 6
+        photo, original = photo_of(mnist_test, index, condition, seed, **pins)
+        out = to_mnist(photo.jpeg)
+        check_mnist_like(out)
+        # Ruled lines, a margin or a shadow's edge taken for ink would add streaks that
+        # the original does not have, and shrink the digit inside the 20x20 box.
+        assert similarity(out, original) > 0.6, (condition, index)
+
+
+@pytest.mark.parametrize("condition", ["thin_pen", "thick_pen", "plain", "small"])
+def test_stroke_width_is_mnists(mnist_test, condition):
+    images, _ = mnist_test
+    for index, seed in ((1, 5), (4, 6)):
+        photo, original = photo_of(mnist_test, index, condition, seed)
+        width = stroke_width(to_mnist(photo.jpeg) > 0.5)
+        # MNIST's own test digits: 5th-95th percentile 2.0-4.2 by the same measure.
+        assert MNIST_STROKE_MIN - 0.3 <= width <= MNIST_STROKE_MAX + 0.6, (condition, width)
+
+
+def test_stroke_width_measures_mnist():
+    for width in (1, 3, 5):
+        bar = np.zeros((28, 28), bool)
+        bar[4:24, 10:10 + width] = True
+        # The pixels across the stroke plus one: a pixel on the edge is at distance 1.
+        assert stroke_width(bar) == pytest.approx(width + 1, abs=0.5)
+    assert stroke_width(np.zeros((5, 5), bool)) == 0
+
+
+def two_digits_page(mnist_test, big_index, small_index):
+    images, _ = mnist_test
+    page = Image.new("L", (900, 600), 235)
+    big = Image.fromarray(255 - images[big_index]).resize((420, 420), Image.Resampling.BICUBIC)
+    small = Image.fromarray(255 - images[small_index]).resize((220, 220), Image.Resampling.BICUBIC)
+    page.paste(big, (40, 90))
+    page.paste(small, (600, 200))
+    return page
+
+
+def test_two_digits_use_the_largest_and_say_so(mnist_test):
+    images, _ = mnist_test
+    result = to_mnist_with_notes(two_digits_page(mnist_test, 0, 1))  # a big 7, a smaller 2
+    assert len(result.notes) == 1 and "2 separate marks" in result.notes[0] and "largest" in result.notes[0]
+    alone = images[0] / 255.0
+    assert similarity(result.image, alone) > similarity(result.image, images[1] / 255.0) + 0.2
+    np.testing.assert_array_equal(to_mnist(two_digits_page(mnist_test, 0, 1)), result.image)
+
+
+def test_one_digit_has_no_note():
+    assert to_mnist_with_notes(drawn_seven()).notes == ()
+
+
+def test_page_with_only_ruled_lines_has_no_digit(mnist_test):
+    from benchmarks.photo_corpus import render
+
+    blank = np.zeros((28, 28), np.uint8)
+    blank[14, 14] = 1  # a digit too faint to draw: the page is just ruled paper
+    photo = render(blank, 0, "ruled", 4)
+    with pytest.raises(ImageError, match="No digit found"):
+        to_mnist(photo.jpeg)
+
+
+def test_phone_photo_is_decoded_small():
+    # A 12-megapixel JPEG is decoded at a fraction of its size (libjpeg's draft mode).
+    buf = io.BytesIO()
+    drawn_seven((3000, 4000), width=120).convert("RGB").save(buf, "JPEG", quality=90)
+    image = open_image(buf.getvalue(), draft_side=DETAIL_SIDE)
+    assert max(image.size) == DETAIL_SIDE
+    check_mnist_like(to_mnist(buf.getvalue()))
