@@ -19,18 +19,30 @@ from PIL import Image
 HTML = """
 <div class="pad-wrap">
   <canvas class="pad" width="360" height="360" aria-label="latent plane: drag to move the code"></canvas>
-  <canvas class="digit" width="280" height="280" aria-label="decoded digit"></canvas>
+  <div class="digit-wrap">
+    <canvas class="digit" width="280" height="280" aria-label="decoded digit"></canvas>
+    <div class="readout"></div>
+  </div>
 </div>
-<div class="readout"></div>
 """
 
+# Pad and digit side by side, both inside one 1280x720 screen (sized to the column and to the
+# window's height); on a phone the digit sits right under the pad, smaller, so both stay in
+# view while a finger drags.
 CSS = """
-.pad-wrap { display: flex; gap: 1.2rem; align-items: flex-start; flex-wrap: wrap; }
+.pad-wrap { display: flex; gap: 1rem; align-items: flex-start; }
 canvas.pad { border: 2px solid var(--st-primary-color); border-radius: 6px; cursor: crosshair;
-             touch-action: none; background: #111; width: 360px; height: 360px; }
+             touch-action: none; background: #111; flex: 1.3 1 0; min-width: 0;
+             max-width: min(360px, calc(100vh - 330px)); aspect-ratio: 1; height: auto; }
+.digit-wrap { flex: 1 1 0; min-width: 0; max-width: min(280px, calc(100vh - 380px)); }
 canvas.digit { image-rendering: pixelated; border-radius: 6px; background: #000;
-               width: 280px; height: 280px; }
-.readout { font: 1.1rem monospace; color: var(--st-text-color); margin-top: .4rem; }
+               width: 100%; aspect-ratio: 1; height: auto; display: block; }
+.readout { font: 1rem monospace; white-space: nowrap; color: var(--st-text-color); margin-top: .4rem; }
+@media (max-width: 640px) {
+  .pad-wrap { flex-direction: column; align-items: center; gap: .5rem; }
+  canvas.pad { flex: none; width: min(100%, 340px); max-width: none; }
+  .digit-wrap { flex: none; width: 150px; max-width: none; text-align: center; }
+}
 """
 
 # One function per render: Streamlit calls it again with new `data` after every rerun.
@@ -66,7 +78,7 @@ export default function(component) {
       const c = Math.min(n - 1, Math.max(0, col)), r = Math.min(n - 1, Math.max(0, row));
       ctxDigit.drawImage(sheet, c * tile, r * tile, tile, tile, 0, 0, digit.width, digit.height);
     }
-    readout.textContent = `z1 = ${z[0].toFixed(2)}   z2 = ${z[1].toFixed(2)}`;
+    readout.textContent = `z = (${z[0].toFixed(2)}, ${z[1].toFixed(2)})`;
     pad.dataset.updates = String(Number(pad.dataset.updates) + 1);
     pad.dataset.z = z.map(v => v.toFixed(3)).join(",");
   }
