@@ -117,6 +117,35 @@ def test_denoise_upload_good_and_bad_files():
     assert at.download_button  # the denoised upload can be downloaded
 
 
+def test_denoise_shows_an_upload_as_it_is_by_default_and_noise_is_a_choice():
+    at = open_page("denoise")
+    at.segmented_control(key="dn_source").set_value("Upload").run()
+    at.file_uploader(key="dn_upload").set_value([("seven.png", digit_png(), "image/png")]).run()
+    assert not at.exception
+    assert at.radio(key="dn_mode_own").value.startswith("Denoise it as it is")
+    assert "as the model receives it" in captions(at) and not any("noisy" in c for c in captions(at)[:4])
+    at.radio(key="dn_mode_own").set_value("Add noise to see the denoiser work").run()
+    assert not at.exception and any(c.startswith("noisy") for c in captions(at))
+
+
+def test_two_uploads_with_the_same_name_both_show_with_their_own_downloads():
+    at = open_page("denoise")
+    at.segmented_control(key="dn_source").set_value("Upload").run()
+    other = Image.new("L", (200, 260), 255)
+    ImageDraw.Draw(other).ellipse((50, 40, 150, 220), outline=0, width=16)  # a 0
+    buf = io.BytesIO()
+    other.save(buf, "PNG")
+    at.file_uploader(key="dn_upload").set_value([("image.png", digit_png(), "image/png"),
+                                                  ("image.png", buf.getvalue(), "image/png")]).run()
+    assert not at.exception
+    headings = [m.value for m in at.markdown if m.value.startswith("**image.png")]
+    assert headings == ["**image.png**", "**image.png (2)**"]
+    big = [b for b in at.get("download_button") if "280x280" in b.proto.label]
+    assert len(big) == 2
+    # Each button holds its own file (the file names are checked in tests/test_browser.py).
+    assert len({b.proto.url for b in big}) == 2
+
+
 def test_super_resolution_factor_changes_output():
     at = open_page("super_resolution")
     first = captions(at)
