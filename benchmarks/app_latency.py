@@ -140,3 +140,76 @@ def browser_session(seconds: float = 3.0) -> dict:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+TARGETS = {"first_content_s": 3.0, "complete_s": 5.0, "warm_switch_s": 1.5}
+TITLES = {"latent": "Latent explorer", "compare": "AE against PCA", "denoise": "Denoise",
+          "super_resolution": "Super-resolution", "interpolate": "Interpolate and sample", "models": "Models"}
+
+
+def _start_server():
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "MALLOC_ARENA_MAX": "2"})
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.25)
+    return proc, url
+
+
+def page_timings(pages: list[str] = PAGES) -> dict:
+    """Per page, on a freshly started server (nothing cached): seconds from opening the page to
+    its title and intro on screen (first content) and to the end of its script run (complete).
+    Then, on one warm server, the seconds a page switch through the menu takes to complete."""
+    from playwright.sync_api import sync_playwright
+
+    cold = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for name in pages:
+            proc, url = _start_server()
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 720})
+                start = time.perf_counter()
+                page.goto(f"{url}/{'' if name == 'latent' else name}")
+                page.locator("h1").first.wait_for(timeout=300_000)
+                first = time.perf_counter() - start
+                wait_until_idle(page)
+                cold[name] = {"first_content_s": first, "complete_s": time.perf_counter() - start}
+                page.close()
+            finally:
+                proc.terminate()
+                proc.wait(timeout=20)
+        proc, url = _start_server()
+        warm = {}
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            for name in pages:  # warm every cache first
+                page.goto(f"{url}/{'' if name == 'latent' else name}")
+                page.locator("h1").first.wait_for(timeout=300_000)
+                wait_until_idle(page)
+            for name in [*pages[1:], pages[0]]:
+                start = time.perf_counter()
+                page.locator("[data-testid='stSidebarNavLink']", has_text=TITLES[name]).first.click()
+                page.wait_for_function("n => location.pathname.replace('/', '') === n", arg="" if name == "latent" else name)
+                wait_until_idle(page)
+                warm[name] = time.perf_counter() - start
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+        browser.close()
+    return {"cold": cold, "warm_switch_s": warm, "targets": TARGETS}

@@ -30,9 +30,11 @@ from train_all import versions
 SECTIONS = ("sizes", "published", "baselines", "throughput", "app")
 
 FULL = {"size_epochs": 5, "hinton_epochs": 16, "vae_epochs": 100, "vae_k": 1000, "vae_test_images": None,
-        "throughput_rounds": 5, "throughput_batches": 30, "latent_updates": 200, "browser_seconds": 3.0}
+        "throughput_rounds": 5, "throughput_batches": 30, "latent_updates": 200, "browser_seconds": 3.0,
+        "timed_pages": app_latency.PAGES}
 QUICK = {"size_epochs": 1, "hinton_epochs": 1, "vae_epochs": 1, "vae_k": 8, "vae_test_images": 64,
          "throughput_rounds": 1, "throughput_batches": 2, "latent_updates": 3, "browser_seconds": 0.5,
+         "timed_pages": ["models", "super_resolution"],
          "train_images": 512, "test_images": 256}
 
 
@@ -167,6 +169,15 @@ def markdown(results: dict) -> str:
                  f"**{b['app_peak_memory_mb']:.0f} MB**")
         s.append(f"- browser, dragging the latent pad: **{b['updates_per_second']:.0f} decoded-image updates/s** "
                  f"({b['pointer_moves_per_second']:.0f} pointer moves/s sent by Playwright)")
+        if "pages" in a:
+            t = a["pages"]["targets"]
+            s.append(f"\nEach page opened in Chromium at 1280x720 on a freshly started `streamlit run` (cold), and "
+                     f"reached through the menu on a warm server (targets: first content < {t['first_content_s']:.0f} s, "
+                     f"complete < {t['complete_s']:.0f} s cold; warm switch < {t['warm_switch_s']} s):\n")
+            s.append("| page | cold first content (s) | cold complete (s) | warm switch (s) |\n|---|---|---|---|")
+            for name, c in a["pages"]["cold"].items():
+                w = a["pages"]["warm_switch_s"].get(name, float("nan"))
+                s.append(f"| {name} | {c['first_content_s']:.1f} | {c['complete_s']:.1f} | {w:.1f} |")
         s.append("")
     return "\n".join(s)
 
@@ -227,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         results["app"] = {"first_render": app_latency.first_renders(),
                           "latent": app_latency.latent_updates(settings["latent_updates"]),
                           "bench_process_peak_memory_mb": app_latency.peak_memory_mb(),
-                          "browser": app_latency.browser_session(settings["browser_seconds"])}
+                          "browser": app_latency.browser_session(settings["browser_seconds"]),
+                          "pages": app_latency.page_timings(settings["timed_pages"])}
         results.setdefault("section_minutes", {})["app"] = lap()
 
     results["duration_s"] = time.perf_counter() - start

@@ -21,10 +21,13 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert set(results["app"]["first_render"]) == set(run.app_latency.PAGES)
     assert not any(v["exception"] for v in results["app"]["first_render"].values())
     assert results["app"]["browser"]["updates_per_second"] > 0
+    pages = results["app"]["pages"]
+    assert set(pages["cold"]) == set(pages["warm_switch_s"]) == {"models", "super_resolution"}
+    assert all(0 < c["first_content_s"] <= c["complete_s"] for c in pages["cold"].values())
     assert results["app"]["browser"]["app_peak_memory_mb"] > 50  # a Python process with torch loaded
     assert 0 < results["app"]["latent"]["p50_ms"] <= results["app"]["latent"]["full_rerun_p95_ms"]
     assert set(results["section_minutes"]) == set(run.SECTIONS) and all(m >= 0 for m in results["section_minutes"].values())
     assert set(results["section_cpu"]) == set(run.SECTIONS)
     assert (tmp_path / "ae_vs_pca.png").stat().st_size > 1000
     text = (tmp_path / "benchmarks.md").read_text()
-    assert "AE against PCA" in text and "Training throughput" in text and "App latency" in text
+    assert "AE against PCA" in text and "Training throughput" in text and "App latency" in text and "warm switch" in text
