@@ -5,6 +5,8 @@ Each page lives in app_pages/ and opens with what it shows and what to try.
 
 import streamlit as st
 
+from app_pages import layout
+
 PAGES = [
     st.Page("app_pages/latent.py", title="Latent explorer", icon=":material/explore:", default=True),
     st.Page("app_pages/compare.py", title="AE against PCA", icon=":material/compare:"),
@@ -16,7 +18,10 @@ PAGES = [
 
 
 def main() -> None:
-    st.set_page_config(page_title="Autoencoder Latent Explorer", page_icon=":material/explore:", layout="wide")
+    # The favicon is an emoji: a Material icon name there makes the browser fetch an SVG from
+    # fonts.gstatic.com (the icons in the menu come from the font Streamlit serves itself).
+    st.set_page_config(page_title="Autoencoder Latent Explorer", page_icon="🧭", layout="wide")
+    layout.apply()
     st.navigation(PAGES).run()
 
 

@@ -5,76 +5,81 @@ import streamlit as st
 import torch
 from PIL import Image, ImageDraw
 
-from app_pages import ui
+from app_pages import ui, uploads
 from app_pages.components.draw_pad import draw_pad
-from explorer import metrics, noise
-from explorer.baselines import median_filter
+from explorer import baselines, metrics, noise
 from explorer.preprocess import to_grayscale_28
 
 MODEL = "denoising_ae"
 PCA_COMPONENTS = 32
+AS_IS, ADD_NOISE = "Denoise it as it is", "Add noise to see the denoiser work"
+DOWNLOAD_SCALE = 10  # the upscaled download: 280x280, big enough to look at
 
 
-def choose_inputs() -> list[tuple[str, np.ndarray]]:
-    source = st.segmented_control("Input", ["Random test digits", "Upload", "Draw"], default="Random test digits",
+def choose_inputs() -> tuple[list[uploads.Upload], bool]:
+    """The images to work on, and whether they are the person's own (uploaded or drawn)."""
+    source = st.segmented_control("Input", ["Test digits", "Upload", "Draw"], default="Test digits",
                                   key="dn_source", required=True)
     if source == "Upload":
         files = st.file_uploader("Images of digits (PNG, JPEG, WebP, BMP, GIF, TIFF); several at once is fine",
                                  type=ui.UPLOAD_TYPES, accept_multiple_files=True, key="dn_upload",
                                  max_upload_size=ui.MAX_UPLOAD_MB)
-        return ui.read_uploads(files)
+        return uploads.read(files), True
     if source == "Draw":
         st.caption("Draw one digit, white on black, then press **Use drawing**.")
         data = draw_pad(key="dn_draw")
-        return ui.read_uploads([_Bytes("drawing.png", data)]) if data else []
-    count = st.slider("How many digits", 1, 6, 3, key="dn_count")
-    pick_seed = st.number_input("Which digits (seed)", 0, 10_000, 0, key="dn_pick")
+        return (uploads.read([uploads.Named("drawing.png", data)]) if data else []), True
+    c1, c2 = st.columns(2)
+    count = c1.slider("How many digits", 1, 6, 3, key="dn_count")
+    pick_seed = c2.number_input("Which digits (seed)", 0, 10_000, 0, key="dn_pick")
     split = ui.test_split()
     idx = np.random.default_rng(int(pick_seed)).choice(len(split), count, replace=False)
-    return [(f"test #{i}", split.floats[i, 0].numpy()) for i in idx]
-
-
-class _Bytes:
-    """Lets a drawing go through the same path as an uploaded file."""
-
-    def __init__(self, name: str, data: bytes):
-        self.name, self._data = name, data
-
-    def getvalue(self) -> bytes:
-        return self._data
+    return [uploads.Upload(f"test #{i}", f"test-{i}", split.floats[i, 0].numpy(), index=k)
+            for k, i in enumerate(idx)], False
 
 
 @st.fragment
-def denoise(inputs: list[tuple[str, np.ndarray]]) -> None:
-    c1, c2, c3, c4 = st.columns(4)
-    kind = c1.segmented_control("Noise", ["gaussian", "salt_pepper"], default="gaussian", key="dn_kind", required=True,
-                                format_func=lambda k: {"gaussian": "Gaussian", "salt_pepper": "Salt and pepper"}[k])
-    level = c2.slider("Gaussian sigma" if kind == "gaussian" else "Fraction of pixels flipped",
-                      0.0, 0.7 if kind == "gaussian" else 0.5, 0.5 if kind == "gaussian" else 0.2, 0.05, key=f"dn_level_{kind}")
-    seed = c3.number_input("Noise seed", 0, 10_000, 0, key="dn_seed")
-    already_noisy = c4.toggle("My image is already noisy", key="dn_as_is",
-                              help="Skip adding noise: the clean image is then unknown, so no scores are shown.")
+def denoise(inputs: list[uploads.Upload], own: bool) -> None:
+    # The person's intent is the default: their own image is denoised as it is; the test
+    # digits are clean, so for them the demonstration (add noise, then denoise) comes first.
+    mode = st.radio("What to do", [AS_IS, ADD_NOISE], index=0 if own else 1, horizontal=True,
+                    key=f"dn_mode_{'own' if own else 'test'}")
+    if mode == ADD_NOISE:
+        c1, c2, c3 = st.columns([1.2, 1, 0.8])
+        kind = c1.segmented_control("Noise", ["gaussian", "salt_pepper"], default="gaussian", key="dn_kind",
+                                    required=True,
+                                    format_func=lambda k: {"gaussian": "Gaussian", "salt_pepper": "Salt & pepper"}[k])
+        level = c2.slider("Gaussian sigma" if kind == "gaussian" else "Pixels flipped", 0.0,
+                          0.7 if kind == "gaussian" else 0.5, 0.5 if kind == "gaussian" else 0.2, 0.05,
+                          key=f"dn_level_{kind}")
+        seed = c3.number_input("Noise seed", 0, 10_000, 0, key="dn_seed")
     model = ui.model(MODEL)
     if model is None:
         return
     pca = ui.pca(PCA_COMPONENTS)
-    for name, clean in inputs:
-        x = torch.from_numpy(clean)[None, None]
-        noisy = x if already_noisy else noise.corrupt(x, kind, level, seed=int(seed))
-        with torch.inference_mode():
+    for item in inputs:
+        x = torch.from_numpy(item.image)[None, None]
+        noisy = x if mode == AS_IS else noise.corrupt(x, kind, level, seed=int(seed))
+        with torch.no_grad():
             outputs = {"denoising AE": model.reconstruct(noisy), f"PCA-{PCA_COMPONENTS}": pca.reconstruct(noisy),
-                       "3x3 median": median_filter(noisy)}
-        images, captions = ([], []) if already_noisy else ([clean], ["clean"])
-        images.append(noisy[0, 0].numpy())
-        captions.append("input" if already_noisy else f"noisy\n{score(noisy, x)}")
-        for label, out in outputs.items():
-            images.append(out[0, 0].numpy())
-            captions.append(label if already_noisy else f"{label}\n{score(out, x)}")
-        st.markdown(f"**{name}**")
+                       "3x3 median": baselines.median_filter(noisy)}
+        if mode == AS_IS:
+            # No clean image to score against: the picture is the result.
+            images = [x[0, 0].numpy()] + [out[0, 0].numpy() for out in outputs.values()]
+            captions = ["as the model receives it"] + list(outputs)
+        else:
+            images = [item.image, noisy[0, 0].numpy()] + [out[0, 0].numpy() for out in outputs.values()]
+            captions = ["clean", f"noisy\n{score(noisy, x)}"] + [f"{k}\n{score(v, x)}" for k, v in outputs.items()]
+        st.markdown(f"**{item.label}**")
+        uploads.show_note(item)
         ui.show_row(images, captions, scale=7)
-        st.download_button("Download the denoised digit (PNG)", ui.png_bytes(outputs["denoising AE"][0, 0].numpy()),
-                           file_name=f"denoised-{name.replace(' ', '_').replace('#', '')}.png", mime="image/png",
-                           key=f"dl_{name}")
+        result = outputs["denoising AE"][0, 0].numpy()
+        d1, d2 = st.columns(2)
+        d1.download_button(f"Download the denoised digit ({28 * DOWNLOAD_SCALE}x{28 * DOWNLOAD_SCALE} PNG)",
+                           ui.png_bytes(ui.big(result, DOWNLOAD_SCALE) / 255), file_name=f"{item.stem}-denoised.png",
+                           mime="image/png", key=f"dl_{item.index}_{item.stem}")
+        d2.download_button("28x28 PNG", ui.png_bytes(result), file_name=f"{item.stem}-denoised-28x28.png",
+                           mime="image/png", key=f"dl28_{item.index}_{item.stem}")
 
 
 def score(out: torch.Tensor, clean: torch.Tensor) -> str:
@@ -94,16 +99,24 @@ def not_a_digit() -> np.ndarray:
 
 def exercise() -> None:
     st.subheader("The lesson's exercise: a picture that is not a digit")
-    st.markdown("The denoiser learned what *digits* look like. Give it a face and it has nothing to match, so it "
-                "draws the face towards digit-like strokes and blobs: it removes noise *and* detail it never saw. "
-                "An autoencoder is only as general as its training data.")
     model = ui.model(MODEL)
     if model is None:
         return
     x = torch.from_numpy(not_a_digit())[None, None]
     noisy = noise.corrupt(x, "gaussian", 0.3, seed=0)
-    with torch.inference_mode():
+    with torch.no_grad():
         out = model.reconstruct(noisy)
+    # The sentence follows the measurement, so it cannot contradict the pictures.
+    kept = metrics.ssim(out, x)
+    if kept >= 0.7:
+        st.markdown(f"The denoiser was trained only on digits, yet it cleans this face too and keeps it a face "
+                    f"(SSIM {kept:.2f} against the clean face). Its code is a spatial map, not a few numbers, so it "
+                    f"learned local strokes and edges rather than whole digits, and a face is made of those too. "
+                    f"A bottleneck of a few numbers (the Latent explorer's models) would redraw it as a digit.")
+    else:
+        st.markdown(f"The denoiser learned what *digits* look like. Given a face it has nothing to match and pulls "
+                    f"it towards digit-like strokes (SSIM {kept:.2f} against the clean face): it removes noise "
+                    f"*and* detail it never saw. An autoencoder is only as general as its training data.")
     ui.show_row([x[0, 0].numpy(), noisy[0, 0].numpy(), out[0, 0].numpy()],
                 ["not a digit", f"noisy\n{score(noisy, x)}", f"denoising AE\n{score(out, x)}"], scale=7)
 
@@ -111,14 +124,11 @@ def exercise() -> None:
 def main() -> None:
     st.title("Denoise")
     ui.intro("A denoising autoencoder is trained on pairs (noisy digit, clean digit), with fresh noise every time. "
-             "<b>Pick or upload a digit, choose the noise</b>, and compare the autoencoder with two classic filters. "
-             "Higher PSNR and SSIM mean closer to the clean image.")
+             "<b>Upload, draw or pick a digit</b> and compare the autoencoder with two classic filters.")
     ui.data_or_stop()
-    inputs = choose_inputs()
+    inputs, own = choose_inputs()
     if inputs:
-        with st.expander("What the model receives (after MNIST-style preprocessing)", expanded=False):
-            ui.show_row([a for _, a in inputs], [n for n, _ in inputs], scale=4)
-        denoise(inputs)
+        denoise(inputs, own)
     exercise()
 
 

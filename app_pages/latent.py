@@ -28,6 +28,17 @@ def on_pad_release() -> None:
     z = st.session_state.get("latent_pad", {}).get("z")
     if z:
         set_z(*z)
+        st.session_state.picked = None  # the marker left the picked test image
+
+
+def on_slider_change() -> None:
+    st.session_state.picked = None
+
+
+def on_model_change() -> None:
+    # The picked test image stays picked: the marker jumps to where the new model puts it.
+    if st.session_state.picked is not None:
+        set_z(*ui.test_codes(st.session_state.latent_model)[st.session_state.picked])
 
 
 def on_scatter_select(name: str) -> None:
@@ -58,9 +69,10 @@ def scatter_base(name: str, low: float, high: float) -> dict:
             customdata=np.stack([idx, labels[mask]], 1),
             hovertemplate="digit %{customdata[1]}<br>test image #%{customdata[0]}<extra></extra>",
         ))
-    fig.update_layout(height=520, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
+    fig.update_layout(height=500, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
+                      legend={"orientation": "h", "y": -0.12}, font={"size": 16},
                       xaxis={"range": [low, high], "title": "z1"}, yaxis={"range": [low, high], "title": "z2"},
-                      font={"size": 16}, title="10,000 test digits, encoded (click one)")
+                      title="10,000 test digits: click or tap one")
     return fig.to_dict()
 
 
@@ -76,30 +88,43 @@ def scatter(name: str, low: float, high: float) -> go.Figure:
 
 
 @st.fragment
-def explorer(name: str, digit: int | None) -> None:
+def explorer() -> None:
     """Everything a latent update changes; moving a control reruns only this."""
     start = time.perf_counter()
-    _explorer(name, digit)
+    _explorer()
     # Server time of one latent update, read by benchmarks/app_latency.py.
     st.session_state.latent_update_ms = (time.perf_counter() - start) * 1000
 
 
-def _explorer(name: str, digit: int | None) -> None:
-    low, high = ui.latent_range(name)
-    # Models have different latent ranges: keep the point inside this one's before the sliders exist.
-    set_z(np.clip(st.session_state.z1, low, high), np.clip(st.session_state.z2, low, high))
-    col_controls, col_pad = st.columns([1, 2.2])
+def _explorer() -> None:
+    # The pad first and the controls beside it: at 1280x720 the pad and its digit fit in the
+    # first screen; on a phone the columns stack and the controls follow the pad.
+    col_pad, col_controls = st.columns([2.1, 1])
     with col_controls:
-        st.slider("z1", low, high, key="z1", step=0.01)
-        st.slider("z2", low, high, key="z2", step=0.01)
+        name = st.selectbox("Model", ui.LATENT_2D_MODELS, index=ui.LATENT_2D_MODELS.index(DEFAULT_MODEL), key="latent_model", on_change=on_model_change,
+                            format_func=ui.label)
+        if ui.model(name) is None:
+            return
+        digit = None
+        if ui.model(name).conditional:
+            digit = st.selectbox("Digit to draw (the label)", list(range(10)), index=7, key="cvae_digit")
+        low, high = ui.latent_range(name)
+        # Models have different latent ranges: keep the point inside this one's before the sliders exist.
+        set_z(np.clip(st.session_state.z1, low, high), np.clip(st.session_state.z2, low, high))
+        st.slider("z1", low, high, key="z1", step=0.01, on_change=on_slider_change)
+        st.slider("z2", low, high, key="z2", step=0.01, on_change=on_slider_change)
         st.slider("noise on the code (sigma)", 0.0, 1.0, key="sigma", step=0.05,
                   help="The lesson's second task: add Gaussian noise to the code and see what nearby codes decode to.")
     z = np.array([st.session_state.z1, st.session_state.z2], dtype=np.float32)
     with col_pad:
         latent_pad(_sheet_url(name, low, high, digit or 0), PAD_STEPS, low, high, (float(z[0]), float(z[1])),
                    background_url=_background_url(name, low, high, digit or 0), on_change=on_pad_release)
-        st.caption("Drag on the left square: the digit on the right is decoded at the point under the pointer. "
-                   "The square shows the manifold, a 20x20 grid of decodes over the same range.")
+        st.caption("Drag across the square, the latent plane tiled with a 20x20 grid of decodes: the large digit "
+                   "beside it (under it on a phone) is decoded at the point under the pointer.")
+    if digit is not None:
+        st.info(f"The conditional VAE is told which digit to draw, so its two numbers hold only the style "
+                f"(slant, width, stroke). That is why its scatter below is one mixed blob, not ten clusters, "
+                f"and why every point of the pad draws a {digit}.", icon=":material/info:")
     if st.session_state.sigma > 0:
         rng = np.random.default_rng(0)
         neighbours = z + st.session_state.sigma * rng.standard_normal((8, 2)).astype(np.float32)
@@ -118,10 +143,11 @@ def _explorer(name: str, digit: int | None) -> None:
             code = ui.test_codes(name)[picked]
             label = int(split.labels[picked])
             recon = ui.decode(name, code[None], label if digit is not None else None)[0]
-            st.markdown(f"**Test image #{picked}** (a {label})")
+            st.markdown(f"**Test image #{picked}** (a {label}), at ({code[0]:.2f}, {code[1]:.2f}) in {name}")
             ui.show_row([image, recon], ["original", "reconstruction"], scale=6)
         else:
-            st.info("Click a point in the scatter to jump there and see that test image beside its reconstruction.")
+            st.info("Click or tap a point in the scatter to jump there and see that test image beside its "
+                    "reconstruction.")
 
 
 @st.cache_data(show_spinner=False)
@@ -136,20 +162,11 @@ def _background_url(name: str, low: float, high: float, digit: int) -> str:
 
 def main() -> None:
     st.title("Latent explorer")
-    ui.intro("A 2-D autoencoder squeezes each 784-pixel digit into just two numbers, z1 and z2. "
-             "Every point of that plane decodes to an image. <b>Drag across the square</b> and watch the digit morph; "
-             "click a dot in the scatter to see where a real test digit lands.")
+    ui.intro("A 2-D autoencoder squeezes each 784-pixel digit into two numbers, z1 and z2, and every point of "
+             "that plane decodes to an image. <b>Drag across the square</b> and watch the digit morph.")
     init_state()
-    name = st.selectbox("Model", ui.LATENT_2D_MODELS, index=ui.LATENT_2D_MODELS.index(DEFAULT_MODEL),
-                        key="latent_model", format_func=ui.label)
-    if ui.model(name) is None:
-        return
     ui.data_or_stop()
-    digit = None
-    if ui.model(name).conditional:
-        digit = st.segmented_control("Digit to draw (the conditional VAE's label)", list(range(10)), default=7,
-                                     key="cvae_digit", required=True)
-    explorer(name, digit)
+    explorer()
 
 
 main()

@@ -4,42 +4,45 @@ import numpy as np
 import streamlit as st
 import torch
 
+from app_pages import uploads
 from app_pages import ui
 from explorer import baselines, metrics
 
 
-def inputs() -> list[tuple[str, np.ndarray]]:
-    source = st.segmented_control("Input", ["Random test digits", "Upload"], default="Random test digits",
+def inputs() -> list[uploads.Upload]:
+    source = st.segmented_control("Input", ["Test digits", "Upload"], default="Test digits",
                                   key="sr_source", required=True)
     if source == "Upload":
         files = st.file_uploader("Images of digits", type=ui.UPLOAD_TYPES, accept_multiple_files=True, key="sr_upload",
                                  max_upload_size=ui.MAX_UPLOAD_MB)
-        return ui.read_uploads(files)
+        return uploads.read(files)
     seed = st.number_input("Which digits (seed)", 0, 10_000, 1, key="sr_pick")
     split = ui.test_split()
     idx = np.random.default_rng(int(seed)).choice(len(split), 3, replace=False)
-    return [(f"test #{i}", split.floats[i, 0].numpy()) for i in idx]
+    return [uploads.Upload(f"test #{i}", f"test-{i}", split.floats[i, 0].numpy(), index=k) for k, i in enumerate(idx)]
 
 
 @st.fragment
-def upscale(images: list[tuple[str, np.ndarray]]) -> None:
+def upscale(images: list[uploads.Upload]) -> None:
     factor = st.segmented_control("Scale", [2, 4], default=2, key="sr_factor", required=True,
                                   format_func=lambda f: f"x{f}  ({28 // f}x{28 // f} -> 28x28)")
     name = f"super_resolution-x{factor}"
     model = ui.model(name)
     if model is None:
         return
-    for label, image in images:
-        x = torch.from_numpy(image)[None, None]
+    for item in images:
+        x = torch.from_numpy(item.image)[None, None]
         low = model.downsample(x)
-        with torch.inference_mode():
-            candidates = {"nearest": baselines.upscale(low, 28, "nearest"), "bicubic": baselines.upscale(low, 28, "bicubic"),
-                          "autoencoder": model.reconstruct(low)}
-        st.markdown(f"**{label}**")
-        images_row = [image, low[0, 0].numpy()] + [c[0, 0].numpy() for c in candidates.values()]
-        captions = ["original", f"low-res {28 // factor}x{28 // factor}"] + [
-            f"{k}\nPSNR {metrics.psnr(v, x):.1f} dB" for k, v in candidates.items()]
-        ui.show_row(images_row, captions, scale=7)
+        with torch.no_grad():
+            nearest, bicubic = baselines.upscale(low, 28, "nearest"), baselines.upscale(low, 28, "bicubic")
+            restored = model.reconstruct(low)
+        st.markdown(f"**{item.label}**")
+        uploads.show_note(item)
+        # The low-res image is shown with its big pixels (nearest neighbour) at the others' size.
+        ui.show_row([item.image, nearest[0, 0].numpy(), bicubic[0, 0].numpy(), restored[0, 0].numpy()],
+                    ["original", f"low-res {28 // factor}x{28 // factor}\nPSNR {metrics.psnr(nearest, x):.1f} dB",
+                     f"bicubic\nPSNR {metrics.psnr(bicubic, x):.1f} dB",
+                     f"autoencoder\nPSNR {metrics.psnr(restored, x):.1f} dB"], scale=7)
     card = ui.card(name)
     if card:
         m = card["metrics"]
@@ -51,7 +54,7 @@ def main() -> None:
     st.title("Super-resolution")
     ui.intro("Average-pool a digit down to 14x14 (x2) or 7x7 (x4) and try to get the 28x28 original back. "
              "Bicubic interpolation only smooths; the autoencoder has seen thousands of digits and "
-             "<b>restores sharp strokes</b>. The low-res image is drawn at the same size so you can compare.")
+             "<b>restores sharp strokes</b>. The low-res image is shown with its big pixels, at the same size.")
     ui.data_or_stop()
     images = inputs()
     if images:

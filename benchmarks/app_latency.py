@@ -135,3 +135,44 @@ def browser_session(seconds: float = 3.0, latent_moves: int = 30) -> dict:
                 "updates_per_second": (after - before) / elapsed, "pointer_moves_per_second": moves / elapsed,
                 "seconds": elapsed, "app_peak_memory_mb": process_peak_mb(proc.pid),
                 "pages_visited": list(PAGES)}
+
+
+TARGETS = {"first_content_s": 3.0, "complete_s": 5.0, "warm_switch_s": 1.5}
+TITLES = {"latent": "Latent explorer", "compare": "AE against PCA", "denoise": "Denoise",
+          "super_resolution": "Super-resolution", "interpolate": "Interpolate and sample", "models": "Models"}
+
+
+def page_timings(pages: list[str] = PAGES) -> dict:
+    """Per page, on a freshly started server (nothing cached): seconds from opening the page to
+    its title and intro on screen (first content) and to the end of its script run (complete).
+    Then, on one warm server, the seconds a page switch through the menu takes to complete."""
+    from playwright.sync_api import sync_playwright
+
+    cold = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for name in pages:
+            with running_app(env={"MALLOC_ARENA_MAX": "2"}, start_timeout=300) as (url, _):  # as `make run` starts it
+                page = browser.new_page(viewport={"width": 1280, "height": 720})
+                start = time.perf_counter()
+                page.goto(f"{url}/{'' if name == 'latent' else name}")
+                page.locator("h1").first.wait_for(timeout=300_000)
+                first = time.perf_counter() - start
+                wait_until_idle(page)
+                cold[name] = {"first_content_s": first, "complete_s": time.perf_counter() - start}
+                page.close()
+        warm = {}
+        with running_app(env={"MALLOC_ARENA_MAX": "2"}, start_timeout=300) as (url, _):
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            for name in pages:  # warm every cache first
+                page.goto(f"{url}/{'' if name == 'latent' else name}")
+                page.locator("h1").first.wait_for(timeout=300_000)
+                wait_until_idle(page)
+            for name in [*pages[1:], pages[0]]:
+                start = time.perf_counter()
+                page.locator("[data-testid='stSidebarNavLink']", has_text=TITLES[name]).first.click()
+                page.wait_for_function("n => location.pathname.replace('/', '') === n", arg="" if name == "latent" else name)
+                wait_until_idle(page)
+                warm[name] = time.perf_counter() - start
+        browser.close()
+    return {"cold": cold, "warm_switch_s": warm, "targets": TARGETS}

@@ -31,14 +31,14 @@ SECTIONS = ("sizes", "published", "baselines", "throughput", "app", "classroom",
 
 FULL = {"size_epochs": 5, "hinton_epochs": 16, "vae_epochs": 100, "vae_k": 1000, "vae_test_images": None,
         "throughput_rounds": 5, "throughput_batches": 30, "latent_updates": 200, "browser_seconds": 3.0,
-        "browser_latent_moves": 60, "photos_per_condition": 36,
+        "browser_latent_moves": 60, "photos_per_condition": 36, "timed_pages": app_latency.PAGES,
         # classroom: students per run, seconds each; a 10-minute soak with 20 seats, GC on and off.
         "classroom_sizes": (1, 10, 30, 60), "classroom_seconds": 60, "classroom_settle_s": 10,
         "soak_s": 600, "soak_seats": 20, "soak_stay_s": (30, 120), "soak_wait_ttl": True,
         "balanced_students": 20, "balanced_s": 60}
 QUICK = {"size_epochs": 1, "hinton_epochs": 1, "vae_epochs": 1, "vae_k": 8, "vae_test_images": 64,
          "throughput_rounds": 1, "throughput_batches": 2, "latent_updates": 3, "browser_seconds": 0.5,
-         "browser_latent_moves": 3, "photos_per_condition": 1,
+         "browser_latent_moves": 3, "photos_per_condition": 1, "timed_pages": ["models", "super_resolution"],
          "train_images": 512, "test_images": 256,
          "classroom_sizes": (2,), "classroom_seconds": 6, "classroom_settle_s": 1,
          "soak_s": 12, "soak_seats": 2, "soak_stay_s": (4, 8), "soak_wait_ttl": False,
@@ -180,6 +180,15 @@ def markdown(results: dict) -> str:
                  f"**{b['app_peak_memory_mb']:.0f} MB**")
         s.append(f"- browser, dragging the latent pad: **{b['updates_per_second']:.0f} decoded-image updates/s** "
                  f"({b['pointer_moves_per_second']:.0f} pointer moves/s sent by Playwright)")
+        if "pages" in a:
+            t = a["pages"]["targets"]
+            s.append(f"\nEach page opened in Chromium at 1280x720 on a freshly started `streamlit run` (cold), and "
+                     f"reached through the menu on a warm server (targets: first content < {t['first_content_s']:.0f} s, "
+                     f"complete < {t['complete_s']:.0f} s cold; warm switch < {t['warm_switch_s']} s):\n")
+            s.append("| page | cold first content (s) | cold complete (s) | warm switch (s) |\n|---|---|---|---|")
+            for name, c in a["pages"]["cold"].items():
+                w = a["pages"]["warm_switch_s"].get(name, float("nan"))
+                s.append(f"| {name} | {c['first_content_s']:.1f} | {c['complete_s']:.1f} | {w:.1f} |")
         s.append("")
     if "classroom" in results:
         s += serving.markdown(results["classroom"])
@@ -245,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
                           "latent": app_latency.latent_updates(settings["latent_updates"]),
                           "bench_process_peak_memory_mb": app_latency.peak_memory_mb(),
                           "browser": app_latency.browser_session(settings["browser_seconds"],
-                                                                 settings["browser_latent_moves"])}
+                                                                 settings["browser_latent_moves"]),
+                          "pages": app_latency.page_timings(settings["timed_pages"])}
         results.setdefault("section_minutes", {})["app"] = lap()
     if "classroom" in args.only:
         results["classroom"] = serving.run(

@@ -57,13 +57,27 @@ def images(at: AppTest) -> list[str]:
 def test_latent_model_switch_and_cvae_digit_redraws_the_digits():
     at = open_page("latent")
     at.selectbox(key="latent_model").set_value("cvae-2").run()
-    assert not at.exception and at.segmented_control(key="cvae_digit").value == 7
+    assert not at.exception and at.selectbox(key="cvae_digit").value == 7
+    # The page says why the conditional VAE's scatter is one blob.
+    assert any("holds only the style" in i.value or "hold only the style" in i.value for i in at.info)
     at.slider(key="sigma").set_value(0.5).run()  # eight decodes near the point, drawn as images
     sevens = images(at)
-    at.segmented_control(key="cvae_digit").set_value(3).run()
+    at.selectbox(key="cvae_digit").set_value(3).run()
     assert not at.exception
     threes = images(at)
     assert len(threes) == len(sevens) >= 8 and threes != sevens  # same codes, another digit
+
+
+def test_picked_test_image_follows_a_model_switch_and_clears_when_the_point_moves():
+    at = open_page("latent")
+    at.session_state["picked"] = 42
+    at.run()
+    assert any("Test image #42" in m.value for m in at.markdown)
+    at.selectbox(key="latent_model").set_value("conv_ae-2").run()
+    # Still shown, and the marker sits on that image's code in the new model.
+    assert any("Test image #42" in m.value and "conv_ae-2" in m.value for m in at.markdown)
+    at.slider(key="z1").set_value(0.5).run()
+    assert not any("Test image #" in m.value for m in at.markdown)
 
 
 def test_moving_the_point_decodes_other_codes():
@@ -113,6 +127,35 @@ def test_denoise_upload_good_and_bad_files():
     assert "notes.png" in errors and "not an image" in errors and "empty.png" in errors
     assert any("seven.png" in m.value for m in at.markdown)
     assert at.download_button  # the denoised upload can be downloaded
+
+
+def test_denoise_shows_an_upload_as_it_is_by_default_and_noise_is_a_choice():
+    at = open_page("denoise")
+    at.segmented_control(key="dn_source").set_value("Upload").run()
+    at.file_uploader(key="dn_upload").set_value([("seven.png", digit_png(), "image/png")]).run()
+    assert not at.exception
+    assert at.radio(key="dn_mode_own").value.startswith("Denoise it as it is")
+    assert "as the model receives it" in captions(at) and not any("noisy" in c for c in captions(at)[:4])
+    at.radio(key="dn_mode_own").set_value("Add noise to see the denoiser work").run()
+    assert not at.exception and any(c.startswith("noisy") for c in captions(at))
+
+
+def test_two_uploads_with_the_same_name_both_show_with_their_own_downloads():
+    at = open_page("denoise")
+    at.segmented_control(key="dn_source").set_value("Upload").run()
+    other = Image.new("L", (200, 260), 255)
+    ImageDraw.Draw(other).ellipse((50, 40, 150, 220), outline=0, width=16)  # a 0
+    buf = io.BytesIO()
+    other.save(buf, "PNG")
+    at.file_uploader(key="dn_upload").set_value([("image.png", digit_png(), "image/png"),
+                                                  ("image.png", buf.getvalue(), "image/png")]).run()
+    assert not at.exception
+    headings = [m.value for m in at.markdown if m.value.startswith("**image.png")]
+    assert headings == ["**image.png**", "**image.png (2)**"]
+    big = [b for b in at.get("download_button") if "280x280" in b.proto.label]
+    assert len(big) == 2
+    # Each button holds its own file (the file names are checked in tests/test_browser.py).
+    assert len({b.proto.url for b in big}) == 2
 
 
 def test_super_resolution_factor_changes_output():

@@ -48,6 +48,9 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     latent = classroom["sizes"][0]["kinds"]["latent"]
     assert sum(latent["bytes_mean_by_element"].values()) == pytest.approx(latent["bytes_mean"], rel=0.01)
     assert classroom["balanced"]["errors"] == [] and classroom["balanced"]["sticky"]
+    pages = results["app"]["pages"]
+    assert set(pages["cold"]) == set(pages["warm_switch_s"]) == {"models", "super_resolution"}
+    assert all(0 < c["first_content_s"] <= c["complete_s"] for c in pages["cold"].values())
     assert results["app"]["browser"]["app_peak_memory_mb"] > 50  # a Python process with torch loaded
     assert 0 < results["app"]["latent"]["p50_ms"] <= results["app"]["latent"]["full_rerun_p95_ms"]
     assert set(results["section_minutes"]) == set(run.SECTIONS) and all(m >= 0 for m in results["section_minutes"].values())
@@ -58,6 +61,6 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert photos["seconds_per_12mp_image"]["images"] == 1 and 0 <= photos["overall"]["knn"] <= 1
     assert (tmp_path / "photos_samples.png").stat().st_size > 1000
     text = (tmp_path / "benchmarks.md").read_text()
-    assert "AE against PCA" in text and "Training throughput" in text and "App latency" in text
+    assert "AE against PCA" in text and "Training throughput" in text and "App latency" in text and "warm switch" in text
     assert "A classroom on the app" in text
     assert "Photos of handwritten digits" in text

@@ -20,9 +20,11 @@ from PIL import Image
 HTML = """
 <div class="pad-wrap">
   <canvas class="pad" width="360" height="360" aria-label="latent plane: drag to move the code"></canvas>
-  <canvas class="digit" width="280" height="280" aria-label="decoded digit"></canvas>
+  <div class="digit-wrap">
+    <canvas class="digit" width="280" height="280" aria-label="decoded digit"></canvas>
+    <div class="readout"></div>
+  </div>
 </div>
-<div class="readout"></div>
 """
 
 
