@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from explorer import ui
-from explorer.latent_pad import latent_pad, png_data_url, sprite_sheet
+from app_pages.components.onnx_pad import onnx_pad
+from explorer.latent_pad import png_data_url, sprite_sheet
 
 PAD_STEPS = 49  # decodes per axis sent to the browser: 49 x 49 = 2,401 digits
 MANIFOLD_STEPS = 20
@@ -95,10 +96,13 @@ def _explorer(name: str, digit: int | None) -> None:
                   help="The lesson's second task: add Gaussian noise to the code and see what nearby codes decode to.")
     z = np.array([st.session_state.z1, st.session_state.z2], dtype=np.float32)
     with col_pad:
-        latent_pad(_sheet_url(name, low, high, digit or 0), PAD_STEPS, low, high, (float(z[0]), float(z[1])),
-                   background_url=_background_url(name, low, high, digit or 0), on_change=on_pad_release)
-        st.caption("Drag on the left square: the digit on the right is decoded at the point under the pointer. "
-                   "The square shows the manifold, a 20x20 grid of decodes over the same range.")
+        onnx_pad(name, low=low, high=high, z=(float(z[0]), float(z[1])), conditional=digit is not None,
+                 variational=name in ("vae-2", "conv_vae-2", "cvae-2"), digit=digit or 0,
+                 fallback_sheet=_sheet_url(name, low, high, digit or 0), fallback_steps=PAD_STEPS,
+                 background=_background_url(name, low, high, digit or 0), key="latent_pad", on_change=on_pad_release)
+        st.caption("Drag on the square: the model decodes the point under the pointer, in this page. "
+                   "Draw a digit on the black canvas to see where the encoder puts it (for a VAE, with a "
+                   "one-sigma ellipse). The square shows the manifold, a 20x20 grid of decodes.")
     if st.session_state.sigma > 0:
         rng = np.random.default_rng(0)
         neighbours = z + st.session_state.sigma * rng.standard_normal((8, 2)).astype(np.float32)
