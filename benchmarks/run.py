@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from benchmarks import app_latency, latent_sizes, published, throughput
+from benchmarks import app_latency, in_page, latent_sizes, published, throughput
 from explorer.data import load_split
 from explorer.evaluate import denoising_metrics, super_resolution_metrics
 from explorer.pretrained import list_pretrained, load_card, load_pretrained
@@ -167,6 +167,16 @@ def markdown(results: dict) -> str:
                  f"**{b['app_peak_memory_mb']:.0f} MB**")
         s.append(f"- browser, dragging the latent pad: **{b['updates_per_second']:.0f} decoded-image updates/s** "
                  f"({b['pointer_moves_per_second']:.0f} pointer moves/s sent by Playwright)")
+        if "in_page" in a:
+            s.append("\nThe latent pad decoding in the page (ONNX Runtime Web, single-threaded WebAssembly), "
+                     "headless Chromium; pointer moved from inside the page every 4 ms while pressed:\n")
+            s.append("| model | decodes/s | pointer moves/s | last decode | stroke to point (ms) | "
+                     "weights downloaded | runtime downloaded |\n|---|---|---|---|---|---|---|")
+            for name, r in a["in_page"]["models"].items():
+                lags = ", ".join(f"{v:.0f}" for v in r["stroke_to_point_ms"])
+                s.append(f"| {name} | **{r['decodes_per_second']:.0f}** | {r['page_moves_per_second']:.0f} | "
+                         f"{r['last_decode_ms']:.1f} ms | {lags} | {r['weight_bytes'] / 1e6:.1f} MB | "
+                         f"{r['runtime_bytes'] / 1e6:.1f} MB |")
         s.append("")
     return "\n".join(s)
 
@@ -227,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         results["app"] = {"first_render": app_latency.first_renders(),
                           "latent": app_latency.latent_updates(settings["latent_updates"]),
                           "bench_process_peak_memory_mb": app_latency.peak_memory_mb(),
-                          "browser": app_latency.browser_session(settings["browser_seconds"])}
+                          "browser": app_latency.browser_session(settings["browser_seconds"]),
+                          "in_page": in_page.in_page_session(settings["browser_seconds"])}
         results.setdefault("section_minutes", {})["app"] = lap()
 
     results["duration_s"] = time.perf_counter() - start

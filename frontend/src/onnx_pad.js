@@ -129,6 +129,7 @@ function setup(root) {
     if (!drawing) return;
     const [x, y] = point(ev);
     ctx.lineTo(x, y); ctx.stroke();
+    state.draw.dataset.lastMove = String(performance.now()); // read by benchmarks/in_page.py
     requestEncode(state);
   };
   state.draw.onpointerup = () => { drawing = false; requestEncode(state); };
@@ -182,6 +183,7 @@ function requestEncode(state) {
       while (state.encodeWanted) {
         state.encodeWanted = false;
         const t0 = performance.now();
+        state.draw.dataset.encodeStart = String(t0);
         const { data, width, height } = state.draw.getContext("2d").getImageData(0, 0, state.draw.width, state.draw.height);
         const pixels = toMnist(data, width, height);
         if (!pixels) continue;
@@ -193,6 +195,7 @@ function requestEncode(state) {
         state.draw.dataset.sigma = post.sigma ? JSON.stringify(post.sigma) : "";
         state.draw.dataset.encodes = String(Number(state.draw.dataset.encodes) + 1);
         state.draw.dataset.encodeMs = ms.toFixed(2);
+        state.draw.dataset.encodeEnd = String(performance.now());
         const [a, b] = post.mean;
         state.drawCode.textContent = `code (${a.toFixed(2)}, ${b.toFixed(2)})` +
           (post.sigma ? `\nsigma (${post.sigma[0].toFixed(2)}, ${post.sigma[1].toFixed(2)})` : "") +
