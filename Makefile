@@ -20,7 +20,18 @@ MNIST := data/MNIST/raw/t10k-labels-idx1-ubyte
 $(MNIST): $(STAMP)
 	$(BIN)/python -c "from explorer.data import load_split; load_split('mnist', train=True)"
 
-setup: $(STAMP) $(MNIST)
+# ONNX beside every shipped model's safetensors (deterministic; re-exports only stale ones).
+ONNX_STAMP := pretrained/.onnx-exported
+$(ONNX_STAMP): $(STAMP) $(wildcard pretrained/*/*/model.safetensors) explorer/export.py
+	$(BIN)/python -m explorer.export
+	touch $(ONNX_STAMP)
+
+# The latent pad's bundle (onnxruntime-web + its WebAssembly), from frontend/'s lockfile. Needs Node >= 18.
+PAD_ASSETS := app_pages/components/onnx_pad/assets/onnx_pad.js
+$(PAD_ASSETS): frontend/package-lock.json frontend/build.mjs $(wildcard frontend/src/*)
+	cd frontend && npm ci --no-audit --no-fund && npm run build
+
+setup: $(STAMP) $(MNIST) $(ONNX_STAMP) $(PAD_ASSETS)
 
 # MALLOC_ARENA_MAX=2: Streamlit runs each page in a new thread, and glibc's per-thread heaps
 # otherwise keep ~100 MB of freed model activations (measured: docs/benchmarks.md, app memory).

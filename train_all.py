@@ -26,6 +26,7 @@ import torch
 from explorer.baselines import PCABaseline
 from explorer.data import TORCHVISION_CLASSES, DataUnavailableError, Split, data_fingerprint, load_split
 from explorer.evaluate import evaluate_model, fit_pca
+from explorer.export import export_release
 from explorer.models import build
 from explorer.pretrained import PRETRAINED_ROOT, SHIPPED_PCA_COMPONENTS, pca_path, save_pca, save_pretrained
 from explorer.releases import RELEASES, versions
@@ -87,7 +88,9 @@ def train_one(name: str, args, device, train: Split, test: Split, pca: PCABaseli
         "quick": args.quick,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    save_pretrained(model, args.out / args.dataset / name, card)
+    folder = args.out / args.dataset / name
+    save_pretrained(model, folder, card)
+    export_release(folder)  # the ONNX the app serves, made from the weights just written
     checkpoint.unlink(missing_ok=True)
     return card
 

@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages import ui
-from app_pages.components.latent_pad import latent_pad, png_data_url, sprite_sheet
+from app_pages.components.latent_pad import png_data_url, sprite_sheet
+from app_pages.components.onnx_pad import onnx_pad
 
 DEFAULT_MODEL = "vae-2"  # the lesson's model opens the page
 PAD_STEPS = 49  # decodes per axis sent to the browser: 49 x 49 = 2,401 digits
@@ -117,10 +118,13 @@ def _explorer() -> None:
                   help="The lesson's second task: add Gaussian noise to the code and see what nearby codes decode to.")
     z = np.array([st.session_state.z1, st.session_state.z2], dtype=np.float32)
     with col_pad:
-        latent_pad(_sheet_url(name, low, high, digit or 0), PAD_STEPS, low, high, (float(z[0]), float(z[1])),
-                   background_url=_background_url(name, low, high, digit or 0), on_change=on_pad_release)
-        st.caption("Drag across the square, the latent plane tiled with a 20x20 grid of decodes: the large digit "
-                   "beside it (under it on a phone) is decoded at the point under the pointer.")
+        onnx_pad(name, low=low, high=high, z=(float(z[0]), float(z[1])), conditional=digit is not None,
+                 variational=hasattr(ui.model(name), "posterior"), digit=digit or 0,
+                 fallback_sheet=_sheet_url(name, low, high, digit or 0), fallback_steps=PAD_STEPS,
+                 background=_background_url(name, low, high, digit or 0), key="latent_pad", on_change=on_pad_release)
+        st.caption("Drag on the square: the model decodes the point under the pointer, in this page. "
+                   "Draw a digit on the black canvas to see where the encoder puts it (for a VAE, with a "
+                   "one-sigma ellipse). The square shows the manifold, a 20x20 grid of decodes.")
     if digit is not None:
         st.info(f"The conditional VAE is told which digit to draw, so its two numbers hold only the style "
                 f"(slant, width, stroke). That is why its scatter below is one mixed blob, not ten clusters, "

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from benchmarks import app_latency, latent_sizes, photos, published, serving, throughput
+from benchmarks import app_latency, in_page, latent_sizes, photos, published, serving, throughput
 from explorer.data import load_split
 from explorer.evaluate import denoising_metrics, fit_pca, super_resolution_metrics
 from explorer.pretrained import list_pretrained, load_card, load_pretrained
@@ -189,6 +189,16 @@ def markdown(results: dict) -> str:
             for name, c in a["pages"]["cold"].items():
                 w = a["pages"]["warm_switch_s"].get(name, float("nan"))
                 s.append(f"| {name} | {c['first_content_s']:.1f} | {c['complete_s']:.1f} | {w:.1f} |")
+        if "in_page" in a:
+            s.append("\nThe latent pad decoding in the page (ONNX Runtime Web, single-threaded WebAssembly), "
+                     "headless Chromium; pointer moved from inside the page every 4 ms while pressed:\n")
+            s.append("| model | decodes/s | pointer moves/s | last decode | stroke to point (ms) | "
+                     "weights downloaded | runtime downloaded |\n|---|---|---|---|---|---|---|")
+            for name, r in a["in_page"]["models"].items():
+                lags = ", ".join(f"{v:.0f}" for v in r["stroke_to_point_ms"])
+                s.append(f"| {name} | **{r['decodes_per_second']:.0f}** | {r['page_moves_per_second']:.0f} | "
+                         f"{r['last_decode_ms']:.1f} ms | {lags} | {r['weight_bytes'] / 1e6:.1f} MB | "
+                         f"{r['runtime_bytes'] / 1e6:.1f} MB |")
         s.append("")
     if "classroom" in results:
         s += serving.markdown(results["classroom"])
@@ -255,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
                           "bench_process_peak_memory_mb": app_latency.peak_memory_mb(),
                           "browser": app_latency.browser_session(settings["browser_seconds"],
                                                                  settings["browser_latent_moves"]),
-                          "pages": app_latency.page_timings(settings["timed_pages"])}
+                          "pages": app_latency.page_timings(settings["timed_pages"]),
+                          "in_page": in_page.in_page_session(settings["browser_seconds"])}
         results.setdefault("section_minutes", {})["app"] = lap()
     if "classroom" in args.only:
         results["classroom"] = serving.run(

@@ -52,6 +52,9 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert set(pages["cold"]) == set(pages["warm_switch_s"]) == {"models", "super_resolution"}
     assert all(0 < c["first_content_s"] <= c["complete_s"] for c in pages["cold"].values())
     assert results["app"]["browser"]["app_peak_memory_mb"] > 50  # a Python process with torch loaded
+    in_page = results["app"]["in_page"]["models"]
+    assert set(in_page) == {"vae-2", "conv_vae-2", "cvae-2", "aae-2", "conv_ae-2"}
+    assert all(r["decodes_per_second"] > 0 and r["weight_bytes"] > 0 for r in in_page.values())
     assert 0 < results["app"]["latent"]["p50_ms"] <= results["app"]["latent"]["full_rerun_p95_ms"]
     assert set(results["section_minutes"]) == set(run.SECTIONS) and all(m >= 0 for m in results["section_minutes"].values())
     assert set(results["section_cpu"]) == set(run.SECTIONS)

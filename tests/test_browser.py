@@ -2,9 +2,13 @@
 `streamlit run app.py` on a free localhost port. Screenshots of every page are written to
 artifacts/screenshots/ for a person to look at."""
 
+import base64
 import io
+import json
 import os
+import urllib.parse
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -180,5 +184,197 @@ def test_both_themes_are_readable(server, browser, scheme):
         no_exception(page)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"latent-{scheme}.png", full_page=True)
+    finally:
+        context.close()
+
+
+# ---------------------------------------------------------------- the model in the page (ONNX)
+
+READ_PIXELS = """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, s = c.width / 28, out = [];
+    for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++)
+        out.push(d[4 * (Math.floor(y * s + s / 2) * c.width + Math.floor(x * s + s / 2))]);
+    return out; }"""
+
+
+def open_latent(page, model: str | None = None):
+    """The latent page with the pad's decoder running in WebAssembly (for `model`)."""
+    page.goto(page.server_url)
+    wait_for_app(page, "Latent explorer")
+    if model:
+        page.locator("[data-testid='stSelectbox']").first.click()
+        page.get_by_role("option").filter(has_text=f"({model})").click()
+        wait_until_idle(page)
+    digit = page.locator("canvas.digit")
+    digit.wait_for(timeout=60_000)
+    wanted = model or "vae-2"
+    for _ in range(240):  # the wasm runtime and the ONNX files load once per page
+        info = digit.evaluate("e => ({model: e.dataset.model, mode: e.getRootNode().querySelector('canvas.pad').dataset.mode})")
+        if info["model"] == wanted and info["mode"] == "wasm":
+            return page.locator("canvas.pad"), digit
+        assert info["mode"] != "fallback", "the pad fell back to the precomputed grid"
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the pad never decoded {wanted} in the page: {info}")
+
+
+def shown_decode(pad, digit):
+    """Wait until the digit shows the decode of the pad's current point; (z, label, 28x28 uint8)."""
+    for _ in range(200):
+        state = digit.evaluate("e => ({z: e.dataset.z, label: e.dataset.label, "
+                               "want: e.getRootNode().querySelector('canvas.pad').dataset.z})")
+        want = [float(np.float32(v)) for v in json.loads(state["want"])]
+        z = json.loads(state["z"])
+        if z == want:
+            return np.array(z, np.float32), int(state["label"]), np.array(digit.evaluate(READ_PIXELS)).reshape(28, 28)
+        digit.page.wait_for_timeout(25)
+    raise AssertionError(f"the digit never caught up with the pointer: {state}")
+
+
+def python_decode(name: str, z: np.ndarray, label: int) -> np.ndarray:
+    import torch
+
+    from explorer.pretrained import load_pretrained
+    model = load_pretrained(name)
+    with torch.no_grad():
+        y = torch.tensor([label]) if model.conditional else None
+        image = model.decode(torch.from_numpy(z[None]), y)[0, 0].numpy()
+    return (np.clip(image, 0, 1) * 255).round()
+
+
+@pytest.fixture
+def latent_page(server, page):
+    page.server_url = server
+    page.ws_sent = []  # messages the browser sends to Streamlit
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: page.ws_sent.append(frame)))
+    return page
+
+
+@pytest.mark.parametrize("name", ["vae-2", "cvae-2"])
+def test_the_pad_shows_the_models_decode_at_the_exact_point(latent_page, name):
+    page = latent_page
+    pad, digit = open_latent(page, None if name == "vae-2" else name)
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
+    page.mouse.down()
+    previous = None
+    for fx, fy in [(0.37, 0.52), (0.61, 0.33), (0.72, 0.71)]:
+        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=3)
+        z, label, shown = shown_decode(pad, digit)
+        expected = python_decode(name, z, label)
+        assert np.abs(shown - expected).max() < 2, f"at z = {z} the page differs from Python's decode"
+        # 1/200 of the latent range along z1 is 1/200 of the pad's width.
+        page.mouse.move(box["x"] + box["width"] * (fx + 1 / 200), box["y"] + box["height"] * fy)
+        z2, _, nudged = shown_decode(pad, digit)
+        assert z2[0] > z[0] and (nudged != shown).any(), "a 1/200 move must change the image"
+        previous = nudged
+    page.mouse.up()
+    if name == "cvae-2":
+        wait_until_idle(page)  # the release's rerun (it moves the sliders)
+        z, label, previous = shown_decode(pad, digit)
+        # The digit buttons change the label in the page: nothing is sent to the server.
+        sent = len(page.ws_sent)
+        page.locator(".labels button", has_text="3").click()
+        for _ in range(200):
+            z, label, shown = shown_decode(pad, digit)
+            if label == 3:
+                break
+            page.wait_for_timeout(25)
+        assert label == 3 and (shown != previous).any()
+        assert np.abs(shown - python_decode(name, z, 3)).max() < 2
+        assert len(page.ws_sent) == sent, "switching the label sent a message to the server"
+    page.mouse.up()
+    no_exception(page)
+
+
+def test_a_drawing_is_encoded_where_python_puts_it(latent_page):
+    from explorer.preprocess import to_mnist
+    import torch
+
+    from explorer.pretrained import load_pretrained
+    page = latent_page
+    open_latent(page)
+    draw = page.locator("canvas.draw")
+    draw.scroll_into_view_if_needed()
+    box = draw.bounding_box()
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    codes = []
+    page.mouse.move(x + 0.25 * w, y + 0.2 * h)
+    page.mouse.down()
+    for px, py in [(0.75, 0.2), (0.45, 0.85)]:  # a 7, stroke by stroke
+        page.mouse.move(x + px * w, y + py * h, steps=8)
+        page.wait_for_function("e => e.dataset.code", arg=draw.element_handle(), timeout=30_000)
+        codes.append(draw.evaluate("e => e.dataset.code"))
+    page.mouse.up()
+    assert codes[0] != codes[1], "the point moves as strokes are added"
+    before = int(draw.evaluate("e => e.dataset.encodes"))
+    page.wait_for_timeout(300)  # the last encode (after pointer-up) settles
+    state = draw.evaluate("e => ({code: e.dataset.code, sigma: e.dataset.sigma, encodes: e.dataset.encodes, "
+                          "png: e.toDataURL('image/png'), ms: e.dataset.encodeMs})")
+    assert int(state["encodes"]) >= before
+    image = to_mnist(base64.b64decode(state["png"].split(",", 1)[1]))
+    with torch.no_grad():
+        model = load_pretrained("vae-2")
+        mean = model.encode(torch.from_numpy(image)[None, None])[0].numpy()
+        sigma = model.posterior(torch.from_numpy(image)[None, None]).std[0].numpy()
+    page_code = np.array(json.loads(state["code"]))
+    assert np.abs(page_code - mean).max() < 0.05, f"page {page_code}, Python {mean}"
+    assert np.abs(np.array(json.loads(state["sigma"])) - sigma).max() < 0.05
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "latent-drawing.png", full_page=True)
+    page.get_by_role("button", name="Clear").click()
+    assert draw.evaluate("e => e.dataset.code") == ""
+    no_exception(page)
+
+
+def test_the_page_works_with_every_non_local_request_blocked(server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    blocked = []
+
+    def route(r):
+        host = urllib.parse.urlparse(r.request.url).hostname
+        if r.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            return r.continue_()
+        blocked.append(r.request.url)
+        return r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.server_url = server
+    try:
+        pad, digit = open_latent(page)
+        box = pad.bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.8)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.6, steps=3)
+        shown_decode(pad, digit)
+        page.mouse.up()
+        # Only Streamlit's own favicon lookup may try to leave the machine, and nothing of the pad.
+        assert not [u for u in blocked if "bidi-components" in u or ".wasm" in u or ".onnx" in u]
+        no_exception(page)
+    finally:
+        context.close()
+
+
+def test_without_webassembly_the_pad_falls_back_and_says_so(server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.add_init_script("delete globalThis.WebAssembly")
+    page = context.new_page()
+    try:
+        page.goto(server)
+        wait_for_app(page, "Latent explorer")
+        page.get_by_text("WebAssembly is not available").first.wait_for(timeout=60_000)
+        pad, digit = page.locator("canvas.pad"), page.locator("canvas.digit")
+        pad.scroll_into_view_if_needed()
+        box = pad.bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.1)
+        page.mouse.down()
+        page.wait_for_timeout(200)
+        before = np.array(digit.evaluate(READ_PIXELS))
+        page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.9, steps=5)
+        page.wait_for_timeout(200)
+        after = np.array(digit.evaluate(READ_PIXELS))
+        page.mouse.up()
+        assert before.max() > 0 and (after != before).any(), "the grid's nearest decode follows the pointer"
+        assert pad.evaluate("e => e.dataset.mode") == "fallback"
+        no_exception(page)
     finally:
         context.close()

@@ -1,0 +1,97 @@
+"""The latent pad that runs the model in the page (components v2 + ONNX Runtime Web).
+
+Every pointer move decodes at the pointer's exact code with the model's `decoder.onnx`, in
+WebAssembly, single-threaded, in the browser; the conditional VAE's digit buttons switch the
+label there too. A drawing canvas beside it turns the drawing into an MNIST-style 28x28 as it
+is drawn, encodes it with `encoder.onnx`, and moves its point (and, for a VAE, a one-sigma
+ellipse) across the pad. Where WebAssembly is unavailable the pad falls back to the nearest
+of a precomputed grid of decodes, and says so.
+
+Nothing comes from a CDN: the bundle (`frontend/`, built by `make setup` into `assets/`)
+and ONNX Runtime's .wasm are served from this component's own asset directory, and the ONNX
+files from `pretrained/`, both through Streamlit's components-v2 asset route (which, unlike
+`static/`, serves .js and .wasm with their proper types). An asset directory is normally
+declared in an installed package's pyproject.toml; this app is not installed, so it declares
+the same manifest to the running Streamlit itself (`_register`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+BUNDLE = "onnx_pad.js"
+PACKAGE = "latent_explorer"
+PAD = f"{PACKAGE}.onnx_pad"
+WEIGHTS = f"{PACKAGE}.weights"
+BUILD_COMMAND = "make setup (or: cd frontend && npm ci && npm run build)"
+
+HTML = """
+<div class="onnx-pad">
+  <div class="col">
+    <canvas class="pad" width="360" height="360" aria-label="latent plane: drag to move the code"></canvas>
+    <div class="readout" aria-live="polite"></div>
+    <div class="status"></div>
+  </div>
+  <div class="col">
+    <canvas class="digit" width="280" height="280" aria-label="decoded digit"></canvas>
+    <div class="labels" role="group" aria-label="digit to draw (the conditional VAE's label)"></div>
+  </div>
+  <div class="col draw-col">
+    <canvas class="draw" width="256" height="256" aria-label="drawing canvas: draw a digit and watch its code"></canvas>
+    <div class="draw-row">
+      <canvas class="recon" width="112" height="112" aria-label="reconstruction of the drawing"></canvas>
+      <div class="draw-info"><div class="draw-code">Draw a digit: its code appears on the pad.</div>
+        <button class="clear" type="button">Clear</button></div>
+    </div>
+  </div>
+</div>
+"""
+
+
+def _register() -> None:
+    """Declare the asset directories to the running Streamlit (as an installed component's
+    pyproject.toml would): the bundle's folder, and pretrained/ for the ONNX files."""
+    from streamlit.components.v2.get_bidi_component_manager import get_bidi_component_manager
+    from streamlit.components.v2.manifest_scanner import ComponentConfig, ComponentManifest
+
+    from explorer.onnx_models import PRETRAINED_ROOT
+
+    manager = get_bidi_component_manager()
+    if manager.get_component_asset_root(PAD) is not None:
+        return
+    root = PRETRAINED_ROOT.resolve()
+    manager.register_from_manifest(ComponentManifest(PACKAGE, "1", [ComponentConfig("onnx_pad", "assets")]),
+                                   ASSETS.parent)
+    manager.register_from_manifest(ComponentManifest(PACKAGE, "1", [ComponentConfig("weights", root.name)]),
+                                   root.parent)
+
+
+def available() -> bool:
+    return (ASSETS / BUNDLE).is_file()
+
+
+def onnx_pad(model: str, *, low: float, high: float, z: tuple[float, float], conditional: bool = False,
+             variational: bool = False, digit: int = 0, fallback_sheet: str | None = None, fallback_steps: int = 0,
+             background: str | None = None, dataset: str = "mnist", key: str = "onnx_pad", on_change=None):
+    """Mount the pad; returns its state (`.z`: the last released point, or None).
+
+    `fallback_sheet` is a PNG data URL of `fallback_steps` x `fallback_steps` decodes (row 0 at
+    the top of the plane), drawn only where WebAssembly is unavailable."""
+    if not available():
+        st.error(f"The latent pad's bundle is missing ({ASSETS / BUNDLE}). Build it with: {BUILD_COMMAND}")
+        return None
+    _register()
+    component = st.components.v2.component(PAD, html=HTML, css="onnx_pad.css", js=BUNDLE)
+    # Relative to the bundle's URL: .../bidi-components/latent_explorer.onnx_pad/onnx_pad.js
+    weights = f"../{WEIGHTS}/{dataset}/{model}/"
+    return component(
+        key=key,
+        data={"model": model, "decoder": weights + "decoder.onnx", "encoder": weights + "encoder.onnx",
+              "low": low, "high": high, "z": list(z), "conditional": conditional, "variational": variational,
+              "digit": int(digit), "sheet": fallback_sheet, "steps": fallback_steps, "background": background},
+        default={"z": None},
+        on_z_change=on_change or (lambda: None),
+    )

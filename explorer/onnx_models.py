@@ -1,0 +1,114 @@
+"""The shipped models without PyTorch: their ONNX exports (`explorer.export`) run by onnxruntime.
+
+For the app's server process: numpy in, numpy out, the same interface as the PyTorch models
+(`encode`, `posterior`, `decode`, `reconstruct`), images (N, 1, H, W) float32 in [0, 1].
+One `InferenceSession` per file, shared by every caller: onnxruntime's `run` is thread-safe,
+and Streamlit serves each session from its own thread.
+
+This module must not import torch, not even through `explorer/__init__.py` (which loads
+`explorer.pretrained` lazily for that reason); `tests/test_onnx_models.py` checks it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+# The same default as explorer.pretrained.PRETRAINED_ROOT, which this module cannot import.
+PRETRAINED_ROOT = Path(os.environ.get("EXPLORER_PRETRAINED", Path(__file__).resolve().parent.parent / "pretrained"))
+EXPORT_COMMAND = "python -m explorer.export"
+
+
+class OnnxWeightsError(RuntimeError):
+    """An ONNX export is missing or unreadable; the message says how to rebuild it."""
+
+
+class OnnxModel:
+    """One release folder's ONNX files. Build it with `load_onnx(name)`."""
+
+    def __init__(self, folder: Path):
+        import onnxruntime as ort
+
+        self.folder = Path(folder)
+        self.name = self.folder.name
+        files = ["encoder.onnx", "decoder.onnx"] if (self.folder / "encoder.onnx").is_file() else ["model.onnx"]
+        options = ort.SessionOptions()
+        # One thread per call: the app answers several sessions at once on a small CPU, and a
+        # pool per model would multiply idle threads and their stacks.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self.sessions = {}
+        for filename in files:
+            path = self.folder / filename
+            if not path.is_file():
+                raise OnnxWeightsError(f"No ONNX export of '{self.name}' at {path}. Make it with: {EXPORT_COMMAND}")
+            try:
+                self.sessions[filename] = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+            except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
+                raise OnnxWeightsError(f"The ONNX export {path} is damaged ({exc}). Rebuild it with: {EXPORT_COMMAND}") from exc
+        meta = next(iter(self.sessions.values())).get_modelmeta().custom_metadata_map
+        self.metadata = dict(meta)
+        self.latent_dim = int(meta.get("latent_dim", 0)) or None
+        self.has_latent = "encoder.onnx" in self.sessions
+        self.conditional = meta.get("conditional") == "true"
+        self.variational = meta.get("variational") == "true"
+
+    def _run(self, filename: str, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        return self.sessions[filename].run(None, feeds)
+
+    def _digits(self, digits, n: int) -> dict[str, np.ndarray]:
+        if not self.conditional:
+            return {}
+        if digits is None:
+            raise ValueError(f"{self.name} needs the digit label: pass digits")
+        return {"digit": np.broadcast_to(np.asarray(digits, dtype=np.int64), (n,)).copy()}
+
+    def posterior(self, images: np.ndarray, digits=None) -> tuple[np.ndarray, np.ndarray]:
+        """VAEs: (N, 1, 28, 28) -> mean (N, d) and log-variance (N, d)."""
+        if not self.variational:
+            raise ValueError(f"{self.name} is not a VAE: it has no posterior")
+        images = np.ascontiguousarray(images, dtype=np.float32)
+        mean, logvar = self._run("encoder.onnx", {"image": images, **self._digits(digits, len(images))})
+        return mean, logvar
+
+    def encode(self, images: np.ndarray, digits=None) -> np.ndarray:
+        """(N, 1, 28, 28) -> (N, d): the code, or the posterior mean for a VAE."""
+        if not self.has_latent:
+            raise ValueError(f"{self.name} has no code: use reconstruct")
+        images = np.ascontiguousarray(images, dtype=np.float32)
+        return self._run("encoder.onnx", {"image": images, **self._digits(digits, len(images))})[0]
+
+    def decode(self, codes: np.ndarray, digits=None) -> np.ndarray:
+        """(N, d) -> (N, 1, 28, 28) in [0, 1]."""
+        if not self.has_latent:
+            raise ValueError(f"{self.name} has no code: use reconstruct")
+        codes = np.ascontiguousarray(codes, dtype=np.float32).reshape(-1, self.latent_dim)
+        return self._run("decoder.onnx", {"code": codes, **self._digits(digits, len(codes))})[0]
+
+    def reconstruct(self, images: np.ndarray, digits=None) -> np.ndarray:
+        """The whole forward pass: (N, 1, H, W) -> (N, 1, 28, 28) (super-resolution: low-res in)."""
+        if self.has_latent:
+            return self.decode(self.encode(images, digits), digits)
+        return self._run("model.onnx", {"image": np.ascontiguousarray(images, dtype=np.float32)})[0]
+
+    forward = reconstruct
+    __call__ = reconstruct
+
+
+_cache: dict[Path, OnnxModel] = {}
+_lock = threading.Lock()
+
+
+def load_onnx(name: str, dataset: str = "mnist", root: Path | None = None) -> OnnxModel:
+    """A shipped model's ONNX sessions, loaded once per process and shared."""
+    folder = (Path(root or PRETRAINED_ROOT) / dataset / name).resolve()
+    with _lock:
+        if folder not in _cache:
+            if not (folder / "config.json").is_file():
+                raise OnnxWeightsError(f"No model '{name}' in {folder.parent}. Train it with: "
+                                       f"python train_all.py --models {name}")
+            _cache[folder] = OnnxModel(folder)
+        return _cache[folder]
