@@ -27,8 +27,10 @@ import sklearn
 import torch
 import torchvision
 
+from explorer.beta import BETA_HIDDEN, BETAS, beta_release
 from explorer.data import TORCHVISION_CLASSES, DataUnavailableError, data_fingerprint, load_split
 from explorer.evaluate import evaluate_model
+from explorer.history import DIGITS, HISTORY_FILE, HistoryRecorder
 from explorer.models import build
 from explorer.metrics import PCABaseline
 from explorer.pretrained import PRETRAINED_ROOT, SHIPPED_PCA_COMPONENTS, pca_path, save_pca, save_pretrained
@@ -41,6 +43,8 @@ class Release:
     description: str
     config: dict = field(default_factory=dict)
     train: TrainConfig = TrainConfig()
+    half: bool = False  # store the weights in float16 (the beta set: seven models in ~3 MB)
+    history: bool = True  # 2-D models: record how the latent plane learns (explorer/history.py)
 
 
 # Epochs are sized so the whole set trains in under 45 minutes on a 2-core CPU; README's
@@ -70,6 +74,15 @@ RELEASES: dict[str, Release] = {
     "aae-2": Release("aae", "Adversarial autoencoder with a 2-D Gaussian prior on its code.",
                      {"latent_dim": 2}, TrainConfig(epochs=3)),
 }
+# The beta trade-off (app_pages/beta.py): vae-2's recipe at seven KL weights, with a 128-wide
+# hidden layer instead of 512 and float16 storage so the seven fit in ~3 MB together.
+RELEASES.update({
+    beta_release(beta): Release("vae", f"The fully connected 2-D VAE with its KL term weighted by beta = {beta:g}.",
+                                {"latent_dim": 2, "hidden": BETA_HIDDEN, "beta": beta},
+                                TrainConfig(epochs=20, batch_size=256, lr=2e-3), half=True,
+                                history=False)  # seven histories would add 6 MB; the training page plays vae-2's
+    for beta in BETAS
+})
 
 QUICK_TRAIN, QUICK_TEST = 512, 256
 
@@ -108,8 +121,15 @@ def train_one(name: str, args, device, train, test, data_hash: str) -> dict:
     seed_everything(args.seed)  # the same initial weights for the same seed
     model = build(release.family, **release.config)
     checkpoint = args.checkpoints / args.dataset / name / "ckpt.pt"
+    recorder = None
+    if release.history and model.latent_dim == 2:
+        digits = test.head(min(DIGITS, len(test)))
+        steps = config.epochs * (len(train) // min(config.batch_size, len(train)))
+        recorder = HistoryRecorder(digits.floats, digits.labels, steps)
     result = fit(model, train, config, device, desc=name, checkpoint=checkpoint,
-                 resume=args.resume, progress=not args.no_progress)
+                 resume=args.resume, progress=not args.no_progress, callback=recorder)
+    if release.half:
+        model.half().float()  # round to what the file will hold, so the card measures the shipped weights
     figures = evaluate_model(model, train, test)
     card = {
         "name": name,
@@ -131,7 +151,11 @@ def train_one(name: str, args, device, train, test, data_hash: str) -> dict:
         "quick": args.quick,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    save_pretrained(model, args.out / args.dataset / name, card)
+    folder = args.out / args.dataset / name
+    save_pretrained(model, folder, card, torch.float16 if release.half else None)
+    # A resumed run saw only the steps after its restart, so its history would be partial.
+    if recorder is not None and recorder.recorded and recorder.recorded[0] == 0:
+        recorder.save(folder / HISTORY_FILE)
     checkpoint.unlink(missing_ok=True)
     return card
 

@@ -360,6 +360,7 @@ class VAEConfig:
     latent_dim: int = 2  # 2-D so the latent plane can be drawn and explored
     hidden: int = 512
     hidden_layers: int = 1  # the lesson's; the likelihood benchmark uses 2
+    beta: float = 1.0  # weight of the KL term; 1 is the plain VAE (the beta page trains 0.1 to 8)
 
 
 class VAE(Autoencoder):
@@ -391,8 +392,9 @@ class VAE(Autoencoder):
         logits = self.decode_logits(self.reparameterize(q), y)
         rec = bce_per_image(logits, x).mean()
         kl = q.kl().mean()
-        # Negative ELBO in nats per image = reconstruction NLL + KL (Kingma & Welling, eq. 10).
-        return ModelOutput(rec + kl, torch.sigmoid(logits), {"bce": rec.item(), "kl": kl.item()})
+        # Negative ELBO in nats per image = reconstruction NLL + KL (Kingma & Welling, eq. 10);
+        # beta != 1 weights the KL term (Higgins et al. 2017, beta-VAE, eq. 4).
+        return ModelOutput(rec + self.config.beta * kl, torch.sigmoid(logits), {"bce": rec.item(), "kl": kl.item()})
 
 
 @dataclass(frozen=True)
@@ -401,6 +403,7 @@ class ConvVAEConfig:
     channels: tuple[int, int] = (32, 64)
     hidden: int = 512
     fine: int = 8
+    beta: float = 1.0  # weight of the KL term, as in VAEConfig (whose loss this model uses)
 
 
 class ConvVAE(VAE):
@@ -465,6 +468,7 @@ class AAEConfig:
     channels: tuple[int, int] = (32, 64)
     hidden: int = 512
     fine: int = 8
+    beta: float = 1.0  # weight of the KL term, as in VAEConfig (whose loss this model uses)
     neck: int = 0
     disc_hidden: int = 128
     adversarial_weight: float = 1.0  # weight of the generator term against reconstruction

@@ -47,7 +47,8 @@ def model_dir(name: str, dataset: str = "mnist", root: Path | None = None) -> Pa
     return Path(root or PRETRAINED_ROOT) / dataset / name
 
 
-def save_pretrained(model: Autoencoder, folder: Path, card: dict) -> None:
+def save_pretrained(model: Autoencoder, folder: Path, card: dict, dtype: torch.dtype | None = None) -> None:
+    """`dtype` (e.g. torch.float16) stores floating tensors smaller; loading casts them back."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     family = next(k for k, v in MODELS.items() if type(model) is v)
@@ -55,7 +56,8 @@ def save_pretrained(model: Autoencoder, folder: Path, card: dict) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     tmp.chmod(0o755)  # mkdtemp makes it private; a release folder is readable by all
     try:
-        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        state = {k: v.detach().cpu().to(dtype if dtype and v.is_floating_point() else v.dtype).contiguous()
+                 for k, v in model.state_dict().items()}
         save_file(state, tmp / "model.safetensors", metadata={"family": family})
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
         (tmp / "card.json").write_text(json.dumps(card, indent=2) + "\n")

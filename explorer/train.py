@@ -15,6 +15,7 @@ import random
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -118,8 +119,12 @@ def fit(
     checkpoint: Path | None = None,
     resume: bool = False,
     progress: bool = True,
+    callback: Callable[[Autoencoder, int, dict], None] | None = None,
 ) -> TrainResult:
-    """Train `model` in place on `train` (uint8 images already on any device)."""
+    """Train `model` in place on `train` (uint8 images already on any device).
+
+    `callback(model, step, logs)` runs before the first step (step 0, empty logs) and after
+    every step (1..total) with that step's logged losses: the training history uses it."""
     seed_everything(config.seed)
     keep_freed_memory()
     prepare(model, device)
@@ -149,6 +154,8 @@ def fit(
         torch.set_rng_state(state["torch_rng"])
 
     start = time.perf_counter() - result.seconds
+    if callback is not None and result.epochs_done == 0:
+        callback(model, 0, {})
     for epoch in range(result.epochs_done, config.epochs):
         model.train()
         perm = torch.randperm(n, generator=order_rng).to(device)
@@ -160,6 +167,8 @@ def fit(
             logs = model.train_step(*batch_from(images, labels, idx), optimizers)
             for sched in schedulers.values():
                 sched.step()
+            if callback is not None:
+                callback(model, epoch * steps_per_epoch + step + 1, logs)
             total += logs["loss"]
             running = 0.95 * running + 0.05 * logs["loss"] if step else logs["loss"]
             if step % 20 == 0:
