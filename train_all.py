@@ -27,6 +27,7 @@ from explorer.baselines import PCABaseline
 from explorer.data import TORCHVISION_CLASSES, DataUnavailableError, Split, data_fingerprint, load_split
 from explorer.evaluate import evaluate_model, fit_pca
 from explorer.export import export_release
+from explorer.history import DIGITS, HISTORY_FILE, HistoryRecorder
 from explorer.models import build
 from explorer.pretrained import PRETRAINED_ROOT, SHIPPED_PCA_COMPONENTS, pca_path, save_pca, save_pretrained
 from explorer.releases import RELEASES, versions
@@ -64,8 +65,15 @@ def train_one(name: str, args, device, train: Split, test: Split, pca: PCABaseli
     seed_everything(args.seed)  # the same initial weights for the same seed
     model = build(release.family, **release.config)
     checkpoint = args.checkpoints / args.dataset / name / "ckpt.pt"
+    recorder = None
+    if release.history and model.latent_dim == 2:
+        digits = test.head(min(DIGITS, len(test)))
+        steps = config.epochs * (len(train) // min(config.batch_size, len(train)))
+        recorder = HistoryRecorder(digits.floats, digits.labels, steps)
     result = fit(model, train, config, device, desc=name, checkpoint=checkpoint,
-                 resume=args.resume, progress=not args.no_progress)
+                 resume=args.resume, progress=not args.no_progress, callback=recorder)
+    if release.half:
+        model.half().float()  # round to what the file will hold, so the card measures the shipped weights
     figures = evaluate_model(model, train, test, pca)
     card = {
         "name": name,
@@ -89,7 +97,10 @@ def train_one(name: str, args, device, train: Split, test: Split, pca: PCABaseli
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     folder = args.out / args.dataset / name
-    save_pretrained(model, folder, card)
+    save_pretrained(model, folder, card, torch.float16 if release.half else None)
+    # A resumed run saw only the steps after its restart, so its history would be partial.
+    if recorder is not None and recorder.recorded and recorder.recorded[0] == 0:
+        recorder.save(folder / HISTORY_FILE)
     export_release(folder)  # the ONNX the app serves, made from the weights just written
     checkpoint.unlink(missing_ok=True)
     return card

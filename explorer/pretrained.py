@@ -46,12 +46,14 @@ def model_dir(name: str, dataset: str = "mnist", root: Path | None = None) -> Pa
     return Path(root or PRETRAINED_ROOT) / dataset / name
 
 
-def save_pretrained(model: Autoencoder, folder: Path, card: dict) -> None:
-    """Write the folder beside the old one and swap it in: the last good weights stay until then."""
+def save_pretrained(model: Autoencoder, folder: Path, card: dict, dtype: torch.dtype | None = None) -> None:
+    """Write the folder beside the old one and swap it in: the last good weights stay until then.
+    `dtype` (e.g. torch.float16) stores floating tensors smaller; loading casts them back."""
     family = family_of(model)
     config = {"family": family, "config": asdict(model.config)}
     with replace_atomically(folder, folder=True) as tmp:
-        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        state = {k: v.detach().cpu().to(dtype if dtype and v.is_floating_point() else v.dtype).contiguous()
+                 for k, v in model.state_dict().items()}
         save_file(state, tmp / "model.safetensors", metadata={"family": family})
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
         (tmp / "card.json").write_text(json.dumps(card, indent=2) + "\n")

@@ -12,6 +12,7 @@ import platform
 from dataclasses import dataclass, field
 from importlib import metadata
 
+from explorer.beta import BETA_HIDDEN, BETAS, beta_release
 from explorer.models import MODELS, Task
 from explorer.train import TrainConfig
 
@@ -23,6 +24,9 @@ class Release:
     label: str  # what the app's model pickers show
     config: dict = field(default_factory=dict)  # overrides of the family's config defaults
     train: TrainConfig = TrainConfig()
+    half: bool = False  # store the weights in float16 (the beta set: seven models in ~3 MB)
+    history: bool = True  # 2-D models: record how the latent plane learns (explorer/history.py)
+    picker: bool = True  # listed by the app's model pickers; the beta set has a page of its own
 
     @property
     def task(self) -> Task:
@@ -71,11 +75,22 @@ RELEASES: dict[str, Release] = {
                      "Adversarial AE",
                      {"latent_dim": 2}, TrainConfig(epochs=3)),
 }
+# The beta trade-off (app_pages/beta.py): vae-2's recipe at seven KL weights, with a narrower
+# hidden layer and float16 storage so the seven fit in ~3 MB together.
+RELEASES.update({
+    beta_release(beta): Release("vae", f"The fully connected 2-D VAE with its KL term weighted by beta = {beta:g}.",
+                                f"VAE, beta = {beta:g}", {"latent_dim": 2, "hidden": BETA_HIDDEN, "beta": beta},
+                                TrainConfig(epochs=20, batch_size=256, lr=2e-3), half=True,
+                                history=False,  # seven histories would add 6 MB; vae-2's is the one shown
+                                picker=False)
+    for beta in BETAS
+})
 
 
 def names_for(task: Task, latent_dim: int | None = None) -> list[str]:
     """Release names of one task (and code size), in release order: what a model picker lists."""
-    return [n for n, r in RELEASES.items() if r.task == task and (latent_dim is None or r.latent_dim == latent_dim)]
+    return [n for n, r in RELEASES.items()
+            if r.picker and r.task == task and (latent_dim is None or r.latent_dim == latent_dim)]
 
 
 # Distribution names (importlib.metadata), so reading a version never imports the package.

@@ -14,6 +14,7 @@ import random
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -132,8 +133,12 @@ def fit(
     checkpoint: Path | None = None,
     resume: bool = False,
     progress: bool = True,
+    callback: Callable[[Autoencoder, int, dict], None] | None = None,
 ) -> TrainResult:
-    """Train `model` in place on `train` (uint8 images already on any device)."""
+    """Train `model` in place on `train` (uint8 images already on any device).
+
+    `callback(model, step, logs)` runs before the first step (step 0, empty logs) and after
+    every step (1..total) with that step's logged losses: the training history uses it."""
     seed_everything(config.seed)
     keep_freed_memory()
     prepare(model, device)
@@ -163,6 +168,8 @@ def fit(
         torch.set_rng_state(state["torch_rng"])
 
     start = time.perf_counter() - result.seconds
+    if callback is not None and result.epochs_done == 0:
+        callback(model, 0, {})
     for epoch in range(result.epochs_done, config.epochs):
         model.train()
         perm = torch.randperm(n, generator=order_rng).to(device)
@@ -173,9 +180,12 @@ def fit(
         total = torch.zeros((), device=device)
         for step in bar:
             idx = perm[step * batch_size:(step + 1) * batch_size]
-            loss = model.train_step(*batch_from(images, labels, idx), optimizers)["loss"]
+            logs = model.train_step(*batch_from(images, labels, idx), optimizers)
+            loss = logs["loss"]
             for sched in schedulers.values():
                 sched.step()
+            if callback is not None:
+                callback(model, epoch * steps_per_epoch + step + 1, logs)
             total += loss
             running = loss if step == 0 else running.lerp(loss, 0.05)  # a smoothed loss to show
             if step % LOG_EVERY == 0 and progress:

@@ -33,7 +33,12 @@ def test_quick_run_writes_every_model(tmp_path, capsys):
     assert sorted(p.name for p in folder.iterdir()) == sorted([*RELEASES, "pca.safetensors"])
     assert len(pretrained.load_pca(root=folder.parent).components) == pretrained.SHIPPED_PCA_COMPONENTS
     for name in RELEASES:
-        assert sorted(p.name for p in (folder / name).iterdir()) == sorted(pretrained.FILES)
+        card = json.loads((folder / name / "card.json").read_text())
+        # 2-D models also record how their latent plane learned (explorer/history.py), and
+        # every release gets the ONNX files the app serves (explorer/export.py).
+        extra = ["history.safetensors"] if card["latent_dim"] == 2 and RELEASES[name].history else []
+        extra += ["encoder.onnx", "decoder.onnx"] if card["task"] == "latent" else ["model.onnx"]
+        assert sorted(p.name for p in (folder / name).iterdir()) == sorted([*pretrained.FILES, *extra])
         card = json.loads((folder / name / "card.json").read_text())
         assert card["name"] == name and card["quick"] is True
         assert len(card["epoch_losses"]) == 1 and card["seconds"] >= 0

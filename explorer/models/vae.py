@@ -18,6 +18,7 @@ class VAEConfig:
     latent_dim: int = 2  # 2-D so the latent plane can be drawn and explored
     hidden: int = 512
     hidden_layers: int = 1  # the lesson's; the likelihood benchmark uses 2
+    beta: float = 1.0  # weight of the KL term; 1 is the plain VAE (the beta page trains 0.1 to 8)
 
 
 class VAE(Autoencoder):
@@ -56,13 +57,15 @@ class VAE(Autoencoder):
         logits = self.decode_logits(self.reparameterize(q), y)
         rec = bce_per_image(logits, x).mean()
         kl = q.kl().mean()
-        # Negative ELBO in nats per image = reconstruction NLL + KL (Kingma & Welling, eq. 10).
-        return ModelOutput(rec + kl, {"bce": rec.detach(), "kl": kl.detach()})
+        # Negative ELBO in nats per image = reconstruction NLL + KL (Kingma & Welling, eq. 10);
+        # beta != 1 weights the KL term (Higgins et al. 2017, beta-VAE, eq. 4).
+        return ModelOutput(rec + self.config.beta * kl, {"bce": rec.detach(), "kl": kl.detach()})
 
 
 @dataclass(frozen=True)
 class ConvVAEConfig(ConvAEConfig):
     latent_dim: int = 2  # 2-D so the latent plane can be drawn and explored
+    beta: float = 1.0  # weight of the KL term, as in VAEConfig (whose loss this model uses)
 
 
 class ConvVAE(VAE):
