@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app, wait_for_sprite_sheet, wait_until_idle
+from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app, wait_for_pad, wait_until_idle
 
 APP = str(ROOT / "app.py")
 PAGES = ["latent", "compare", "denoise", "super_resolution", "interpolate", "models"]
@@ -111,7 +111,7 @@ def browser_session(seconds: float = 3.0, latent_moves: int = 30) -> dict:
             pad = page.locator("canvas.pad")
             pad.wait_for(timeout=120_000)
             wait_until_idle(page)
-            wait_for_sprite_sheet(page)
+            wait_for_pad(page)
             box = pad.bounding_box()
             cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] * 0.35
             page.mouse.move(cx + r, cy)

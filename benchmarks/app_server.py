@@ -76,10 +76,14 @@ def wait_until_idle(page, timeout_ms: float = 300_000) -> None:
         timeout=timeout_ms)
 
 
-def wait_for_sprite_sheet(page, timeout_ms: float = 60_000) -> None:
-    """Until the latent pad has drawn from its sheet of decodes (it sets data-sheet then).
+def wait_for_pad(page, timeout_ms: float = 60_000) -> None:
+    """Until the latent pad has drawn its first decode: in the page by ONNX Runtime Web (the
+    digit canvas counts its updates), or from the precomputed grid where WebAssembly is missing.
 
     The component lives in a shadow root, which document.querySelector does not enter, so
-    the canvas is found by Playwright's locator and handed to the check."""
+    the canvases are found by Playwright's locator and handed to the check."""
     pad = page.locator("canvas.pad").element_handle(timeout=timeout_ms)
+    digit = page.locator("canvas.digit").element_handle(timeout=timeout_ms)
+    page.wait_for_function("([pad, digit]) => Number(digit.dataset.updates) > 0 || pad.dataset.mode === 'fallback'",
+                           arg=[pad, digit], timeout=timeout_ms)
     page.wait_for_function("pad => pad.dataset.sheet === 'drawn'", arg=pad, timeout=timeout_ms)

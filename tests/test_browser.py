@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app, wait_for_sprite_sheet, wait_until_idle
+from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app, wait_for_pad, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +72,7 @@ def test_dragging_the_latent_pad_updates_the_digit_during_the_drag(server, page)
     wait_for_app(page, "Latent explorer")
     pad, digit = page.locator("canvas.pad"), page.locator("canvas.digit")
     pad.wait_for(timeout=60_000)
-    wait_for_sprite_sheet(page)
+    wait_for_pad(page)
     box = pad.bounding_box()
     x0, y0 = box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.15
     page.mouse.move(x0, y0)
