@@ -76,14 +76,21 @@ def wait_until_idle(page, timeout_ms: float = 300_000) -> None:
         timeout=timeout_ms)
 
 
-def wait_for_pad(page, timeout_ms: float = 60_000) -> None:
+def wait_for_pad(page, timeout_ms: float = 180_000) -> None:
     """Until the latent pad has drawn its first decode: in the page by ONNX Runtime Web (the
     digit canvas counts its updates), or from the precomputed grid where WebAssembly is missing.
 
     The component lives in a shadow root, which document.querySelector does not enter, so
-    the canvases are found by Playwright's locator and handed to the check."""
-    pad = page.locator("canvas.pad").element_handle(timeout=timeout_ms)
-    digit = page.locator("canvas.digit").element_handle(timeout=timeout_ms)
-    page.wait_for_function("([pad, digit]) => Number(digit.dataset.updates) > 0 || pad.dataset.mode === 'fallback'",
-                           arg=[pad, digit], timeout=timeout_ms)
+    the canvases are found by Playwright's locator and handed to the check. The WebAssembly
+    runtime and the ONNX file load once per page: on a busy 2-core machine that can take a minute."""
+    # Re-read through the locator each time: a rerun may mount the component's canvases anew.
+    digit = page.locator("canvas.digit")
+    digit.wait_for(timeout=timeout_ms)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        if digit.evaluate("e => Number(e.dataset.updates) > 0 || "
+                          "e.getRootNode().querySelector('canvas.pad').dataset.mode === 'fallback'"):
+            return
+        page.wait_for_timeout(250)
+    raise TimeoutError(f"the latent pad drew no decode within {timeout_ms / 1000:.0f} s")
     page.wait_for_function("pad => pad.dataset.sheet === 'drawn'", arg=pad, timeout=timeout_ms)
