@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from app_pages import ui
-from explorer.preprocess import ImageError, to_mnist
+from explorer.preprocess import ImageError, to_mnist_with_notes
 
 
 @dataclass(frozen=True)
@@ -23,11 +23,10 @@ class Upload:
 
 
 def convert(data: bytes) -> tuple[np.ndarray, str | None]:
-    """`to_mnist`'s image and its note.
-
-    THE PLACE FOR PREPROCESSING NOTES: when `to_mnist` also returns a note (issue 9, e.g.
-    "two digits found, using the larger"), return it here; `show_note` puts it on the page."""
-    return to_mnist(data), None
+    """`to_mnist`'s image and what preprocessing wants the person to know (e.g. that the photo
+    held two digit-sized marks and the largest was used); `show_note` puts it under the image."""
+    result = to_mnist_with_notes(data)
+    return result.image, " ".join(result.notes) or None
 
 
 def read(files) -> list[Upload]:

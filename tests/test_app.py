@@ -158,6 +158,22 @@ def test_two_uploads_with_the_same_name_both_show_with_their_own_downloads():
     assert len({b.proto.url for b in big}) == 2
 
 
+def test_an_upload_with_two_digits_says_which_one_was_used():
+    from explorer.data import load_split
+
+    digits = load_split("mnist", False).images[:2, 0].numpy()  # a 7 and a 2 from the test set
+    page = Image.new("L", (900, 600), 235)  # dark ink on light paper, as a photo of a page
+    page.paste(Image.fromarray(255 - digits[0]).resize((420, 420), Image.Resampling.BICUBIC), (40, 90))
+    page.paste(Image.fromarray(255 - digits[1]).resize((220, 220), Image.Resampling.BICUBIC), (600, 200))
+    buf = io.BytesIO()
+    page.save(buf, "PNG")
+    at = open_page("denoise")
+    at.segmented_control(key="dn_source").set_value("Upload").run()
+    at.file_uploader(key="dn_upload").set_value([("two.png", buf.getvalue(), "image/png")]).run()
+    assert not at.exception
+    assert any("largest" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
 def test_super_resolution_factor_changes_output():
     at = open_page("super_resolution")
     first = captions(at)
