@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app, wait_for_pad, wait_until_idle
+from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, drag_in_circles, running_app, wait_for_pad, wait_until_idle
 
 APP = str(ROOT / "app.py")
 PAGES = ["latent", "compare", "denoise", "super_resolution", "interpolate", "models"]
@@ -112,18 +112,7 @@ def browser_session(seconds: float = 3.0, latent_moves: int = 30) -> dict:
             pad.wait_for(timeout=120_000)
             wait_until_idle(page)
             wait_for_pad(page)
-            box = pad.bounding_box()
-            cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] * 0.35
-            page.mouse.move(cx + r, cy)
-            page.mouse.down()
-            before = int(pad.evaluate("e => e.dataset.updates"))
-            start, moves = time.perf_counter(), 0
-            while time.perf_counter() - start < seconds:
-                angle = moves * 0.15
-                page.mouse.move(cx + r * np.cos(angle), cy + r * np.sin(angle))
-                moves += 1
-            elapsed = time.perf_counter() - start
-            after = int(pad.evaluate("e => e.dataset.updates"))
+            moves, elapsed, updates = drag_in_circles(page, pad, pad, seconds)
             page.mouse.up()
             wait_until_idle(page)
             waits = latent_update_waits(page, latent_moves)
@@ -132,7 +121,7 @@ def browser_session(seconds: float = 3.0, latent_moves: int = 30) -> dict:
         return {"latent_update_p50_ms": statistics.median(waits_ms),
                 "latent_update_p95_ms": waits_ms[int(0.95 * (len(waits_ms) - 1))], "latent_update_max_ms": waits_ms[-1],
                 "latent_update_moves": len(waits_ms),
-                "updates_per_second": (after - before) / elapsed, "pointer_moves_per_second": moves / elapsed,
+                "updates_per_second": updates / elapsed, "pointer_moves_per_second": moves / elapsed,
                 "seconds": elapsed, "app_peak_memory_mb": process_peak_mb(proc.pid),
                 "pages_visited": list(PAGES)}
 

@@ -93,4 +93,21 @@ def wait_for_pad(page, timeout_ms: float = 180_000) -> None:
             return
         page.wait_for_timeout(250)
     raise TimeoutError(f"the latent pad drew no decode within {timeout_ms / 1000:.0f} s")
-    page.wait_for_function("pad => pad.dataset.sheet === 'drawn'", arg=pad, timeout=timeout_ms)
+
+
+def drag_in_circles(page, pad, counter, seconds: float) -> tuple[int, float, int]:
+    """Press on the pad and move the mouse round a circle for `seconds` (Playwright's own
+    pointer moves); returns (moves, seconds taken, how much `counter`'s data-updates grew)."""
+    import math
+
+    box = pad.bounding_box()
+    cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] * 0.35
+    page.mouse.move(cx + r, cy)
+    page.mouse.down()
+    before = int(counter.evaluate("e => e.dataset.updates"))
+    start, moves = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        page.mouse.move(cx + r * math.cos(moves * 0.15), cy + r * math.sin(moves * 0.15))
+        moves += 1
+    elapsed = time.perf_counter() - start
+    return moves, elapsed, int(counter.evaluate("e => e.dataset.updates")) - before

@@ -5,20 +5,12 @@ open the latent explorer (each model's two ONNX files, and the runtime shared by
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import numpy as np
 
-from benchmarks.app_latency import APP, CHROMIUM, CHROMIUM_ARGS, wait_until_idle
+from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, drag_in_circles, running_app, wait_until_idle
 
-ROOT = Path(APP).parent
 MODELS = ["vae-2", "conv_vae-2", "cvae-2", "aae-2", "conv_ae-2"]
 ROUTE = "/_stcore/bidi-components/"
 
@@ -50,18 +42,7 @@ def wait_for_wasm(page, model: str) -> None:
 def drag(page, seconds: float) -> dict:
     pad, digit = page.locator("canvas.pad"), page.locator("canvas.digit")
     pad.scroll_into_view_if_needed()
-    box = pad.bounding_box()
-    cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] * 0.35
-    page.mouse.move(cx + r, cy)
-    page.mouse.down()
-    before = int(digit.evaluate("e => e.dataset.updates"))
-    start, moves = time.perf_counter(), 0
-    while time.perf_counter() - start < seconds:
-        angle = moves * 0.15
-        page.mouse.move(cx + r * np.cos(angle), cy + r * np.sin(angle))
-        moves += 1
-    elapsed = time.perf_counter() - start
-    after = int(digit.evaluate("e => e.dataset.updates"))
+    moves, elapsed, updates = drag_in_circles(page, pad, digit, seconds)
     # Playwright's moves cross processes and arrive slower than a mouse's (and headless
     # Chromium's frame rate on a busy 2-core CPU is ~20/s), so also move the pointer from
     # inside the page every 4 ms, still pressed: faster than any mouse reports, so the pad
@@ -87,7 +68,7 @@ def drag(page, seconds: float) -> dict:
     wait_until_idle(page)
     return {"decodes_per_second": in_page["decodes"] / in_page["seconds"],
             "page_moves_per_second": in_page["moves"] / in_page["seconds"],
-            "playwright_decodes_per_second": (after - before) / elapsed,
+            "playwright_decodes_per_second": updates / elapsed,
             "playwright_moves_per_second": moves / elapsed, "last_decode_ms": ms}
 
 
@@ -119,21 +100,7 @@ def draw_seven(page) -> dict:
 def in_page_session(seconds: float = 3.0, models: list[str] | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port),
-                             "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "MALLOC_ARENA_MAX": "2"})
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(240):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
+    with running_app(env={"MALLOC_ARENA_MAX": "2"}, start_timeout=300) as (url, _):  # as `make run` starts it
         out = {}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -160,9 +127,6 @@ def in_page_session(seconds: float = 3.0, models: list[str] | None = None) -> di
                 context.close()
             browser.close()
         return {"models": out, "seconds_per_model": seconds}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def main() -> None:
