@@ -77,9 +77,10 @@ def wait_until_idle(page, timeout_ms: float = 300_000) -> None:
 
 
 def wait_for_sprite_sheet(page, timeout_ms: float = 60_000) -> None:
-    """Until the latent pad has drawn from its sheet of decodes (it sets data-sheet then).
+    """Until the latent pad is ready to decode: its model loaded in the page (data-mode
+    "wasm"), or its precomputed sheet in use where WebAssembly is missing ("fallback").
 
     The component lives in a shadow root, which document.querySelector does not enter, so
     the canvas is found by Playwright's locator and handed to the check."""
     pad = page.locator("canvas.pad").element_handle(timeout=timeout_ms)
-    page.wait_for_function("pad => pad.dataset.sheet === 'drawn'", arg=pad, timeout=timeout_ms)
+    page.wait_for_function("pad => ['wasm', 'fallback'].includes(pad.dataset.mode)", arg=pad, timeout=timeout_ms)
