@@ -1,5 +1,6 @@
 """Every page of the app through Streamlit's own AppTest, on the shipped weights."""
 
+import gc
 import io
 import json
 import os
@@ -213,3 +214,12 @@ def test_the_app_never_imports_torchvision_or_sklearn():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_loaded_models_and_data_are_frozen_out_of_the_garbage_collector():
+    # A full collection walks every tracked object while holding the GIL; what the cached
+    # loaders load lives as long as the process, so they freeze it (ui._freeze_loaded).
+    open_page("latent")
+    gc.collect()
+    assert gc.get_freeze_count() > 100_000  # the models, MNIST and the modules
+    assert len(gc.get_objects()) < gc.get_freeze_count() / 2
