@@ -7,8 +7,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages import ui
-from app_pages.components.latent_pad import png_data_url, sprite_sheet
-from app_pages.components.onnx_pad import onnx_pad
+from app_pages.components.latent_pad import sprite_sheet
+from app_pages.components.onnx_pad import image_url, onnx_pad
+from app_pages.components.scatter_marker import scatter_marker
 
 DEFAULT_MODEL = "vae-2"  # the lesson's model opens the page
 PAD_STEPS = 49  # decodes per axis sent to the browser: 49 x 49 = 2,401 digits
@@ -73,19 +74,29 @@ def scatter_base(name: str, low: float, high: float) -> dict:
     fig.update_layout(height=500, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
                       legend={"orientation": "h", "y": -0.12}, font={"size": 16},
                       xaxis={"range": [low, high], "title": "z1"}, yaxis={"range": [low, high], "title": "z2"},
-                      title="10,000 test digits: click or tap one")
+                      title=SCATTER_TITLE)
     return fig.to_dict()
 
 
+SCATTER_TITLE = "10,000 test digits: click or tap one"
+
+
 def scatter(name: str, low: float, high: float) -> go.Figure:
-    base = scatter_base(name, low, high)
-    marker = {"type": "scatter", "x": [st.session_state.z1], "y": [st.session_state.z2], "mode": "markers",
-              "name": "you", "hoverinfo": "skip",
-              "marker": {"size": 18, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "#ff4b4b"}}}
     # st.plotly_chart validates a dict against Plotly's schema on every call: 20-40 ms for
-    # 10,000 points, most of a latent update. The base was validated once when it was built,
-    # so the figure skips it (Plotly's `_validate` flag); only the marker above is unchecked.
-    return go.Figure({"data": [*base["data"], marker], "layout": base["layout"]}, _validate=False)
+    # 10,000 points. The base was validated once when it was built, so it skips that
+    # (Plotly's `_validate` flag).
+    return go.Figure(scatter_base(name, low, high), _validate=False)
+
+
+def scatter_section() -> None:
+    """The 10,000-point scatter, outside the fragment: sent when the page or the model
+    changes, not on every latent move (196 KB each time it is sent). The "you" marker on it
+    is a tiny element inside the fragment (`scatter_marker`)."""
+    name = st.session_state.scatter_model
+    if ui.model(name) is None:
+        return
+    st.plotly_chart(scatter(name, *ui.latent_range(name)), key=f"scatter_{name}",
+                    on_select=lambda: on_scatter_select(name), selection_mode="points")
 
 
 @st.fragment
@@ -106,6 +117,8 @@ def _explorer() -> None:
                             format_func=ui.label)
         if ui.model(name) is None:
             return
+        if st.session_state.get("scatter_model", name) != name:
+            st.rerun(scope="app")  # the scatter below, outside this fragment, shows another model
         digit = None
         if ui.model(name).conditional:
             digit = st.selectbox("Digit to draw (the label)", list(range(10)), index=7, key="cvae_digit")
@@ -121,7 +134,8 @@ def _explorer() -> None:
         onnx_pad(name, low=low, high=high, z=(float(z[0]), float(z[1])), conditional=digit is not None,
                  variational=hasattr(ui.model(name), "posterior"), digit=digit or 0,
                  fallback_sheet=_sheet_url(name, low, high, digit or 0), fallback_steps=PAD_STEPS,
-                 background=_background_url(name, low, high, digit or 0), key="latent_pad", on_change=on_pad_release)
+                 background=_background_url(name, low, high, digit or 0), key="latent_pad",
+                 on_change=on_pad_release)
         st.caption("Drag on the square: the model decodes the point under the pointer, in this page. "
                    "Draw a digit on the black canvas to see where the encoder puts it (for a VAE, with a "
                    "one-sigma ellipse). The square shows the manifold, a 20x20 grid of decodes.")
@@ -135,33 +149,31 @@ def _explorer() -> None:
         st.markdown(f"**Eight codes near ({z[0]:.2f}, {z[1]:.2f}), sigma {st.session_state.sigma:.2f}**")
         ui.show_row(list(ui.decode(name, neighbours, digit)), [f"({a:.1f}, {b:.1f})" for a, b in neighbours], scale=4)
 
-    col_scatter, col_pick = st.columns([2.2, 1])
-    with col_scatter:
-        st.plotly_chart(scatter(name, low, high), key=f"scatter_{name}", on_select=lambda: on_scatter_select(name),
-                        selection_mode="points")
-    with col_pick:
-        picked = st.session_state.picked
-        if picked is not None:
-            split = ui.test_split()
-            image = split.floats[picked, 0].numpy()
-            code = ui.test_codes(name)[picked]
-            label = int(split.labels[picked])
-            recon = ui.decode(name, code[None], label if digit is not None else None)[0]
-            st.markdown(f"**Test image #{picked}** (a {label}), at ({code[0]:.2f}, {code[1]:.2f}) in {name}")
-            ui.show_row([image, recon], ["original", "reconstruction"], scale=6)
-        else:
-            st.info("Click or tap a point in the scatter to jump there and see that test image beside its "
-                    "reconstruction.")
+    # The scatter's "you" marker: a few bytes per move, drawn over the chart in the page.
+    scatter_marker(SCATTER_TITLE, (st.session_state.z1, st.session_state.z2))
+    picked = st.session_state.picked
+    if picked is not None:
+        split = ui.test_split()
+        image = split.floats[picked, 0].numpy()
+        code = ui.test_codes(name)[picked]
+        label = int(split.labels[picked])
+        recon = ui.decode(name, code[None], label if digit is not None else None)[0]
+        st.markdown(f"**Test image #{picked}** (a {label}), at ({code[0]:.2f}, {code[1]:.2f}) in {name}")
+        ui.show_row([image, recon], ["original", "reconstruction"], scale=6)
+    else:
+        st.info("Click or tap a point in the scatter below to jump there and see that test image beside its "
+                "reconstruction.")
 
 
+# URLs, cached: the PNG is encoded and written once per model and digit, not per move.
 @st.cache_data(show_spinner=False)
 def _sheet_url(name: str, low: float, high: float, digit: int) -> str:
-    return png_data_url(sprite_sheet(ui.decode_grid(name, PAD_STEPS, low, high, digit)))
+    return image_url(sprite_sheet(ui.decode_grid(name, PAD_STEPS, low, high, digit)))
 
 
 @st.cache_data(show_spinner=False)
 def _background_url(name: str, low: float, high: float, digit: int) -> str:
-    return png_data_url(sprite_sheet(ui.decode_grid(name, MANIFOLD_STEPS, low, high, digit)))
+    return image_url(sprite_sheet(ui.decode_grid(name, MANIFOLD_STEPS, low, high, digit)))
 
 
 def main() -> None:
@@ -170,7 +182,11 @@ def main() -> None:
              "that plane decodes to an image. <b>Drag across the square</b> and watch the digit morph.")
     init_state()
     ui.data_or_stop()
+    # The model the scatter (outside the fragment) is drawn for: a model switch, which reruns
+    # only the fragment, sees it differ and reruns the whole page.
+    st.session_state.scatter_model = st.session_state.get("latent_model", DEFAULT_MODEL)
     explorer()
+    scatter_section()
 
 
 main()

@@ -1,5 +1,6 @@
 """Every page of the app through Streamlit's own AppTest, on the shipped weights."""
 
+import gc
 import io
 import json
 import os
@@ -95,11 +96,15 @@ def test_latent_scatter_marks_the_point_among_all_test_digits():
     at.slider(key="z1").set_value(1.0).run()
     at.slider(key="z2").set_value(-0.5).run()
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    *digits, you = spec["data"]
+    digits = spec["data"]
     assert [t["name"] for t in digits] == [str(d) for d in range(10)]
     # Plotly sends the points as base64 typed arrays: count them from their shape.
     assert sum(int(t["customdata"]["shape"].split(",")[0]) for t in digits) == 10_000
-    assert you["name"] == "you" and you["x"] == [1.0] and you["y"] == [-0.5]
+    # The "you" marker is its own tiny element (the figure is not re-sent per move), aimed at
+    # the scatter by its title.
+    marker = next(c for c in at.get("bidi_component") if "scatter_marker" in c.proto.component_name)
+    data = json.loads(marker.proto.json)
+    assert data["z"] == [1.0, -0.5] and data["chart"] == spec["layout"]["title"]["text"]
 
 
 def test_denoise_noise_level_changes_the_scores():
@@ -225,3 +230,12 @@ def test_the_app_never_imports_torchvision_or_sklearn():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_loaded_models_and_data_are_frozen_out_of_the_garbage_collector():
+    # A full collection walks every tracked object while holding the GIL; what the cached
+    # loaders load lives as long as the process, so they freeze it (ui._freeze_loaded).
+    open_page("latent")
+    gc.collect()
+    assert gc.get_freeze_count() > 100_000  # the models, MNIST and the modules
+    assert len(gc.get_objects()) < gc.get_freeze_count() / 2

@@ -90,6 +90,31 @@ def test_dragging_the_latent_pad_updates_the_digit_during_the_drag(server, page)
     no_exception(page)
 
 
+def test_scatter_marker_follows_a_released_pad_point(server, page):
+    """The "you" ring is a tiny element drawn over the scatter (the figure is sent once per
+    model): after a drag on the pad it sits on the released code, by Plotly's axis mapping."""
+    page.goto(server)
+    wait_for_app(page, "Latent explorer")
+    ring, pad = page.locator(".you-marker"), page.locator("canvas.pad")
+    ring.wait_for(state="attached", timeout=60_000)
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.85, box["y"] + box["height"] * 0.25, steps=3)
+    page.mouse.up()
+    released = json.loads(pad.get_attribute("data-z"))
+    page.wait_for_function("z => { const r = document.querySelector('.you-marker');"
+                           " return r && Math.abs(JSON.parse(r.dataset.z)[0] - z) < 0.01; }",
+                           arg=released[0], timeout=30_000)
+    plot = page.locator(".js-plotly-plot").first
+    # The ring's centre is where Plotly puts the released code.
+    want = plot.evaluate("""(gd, z) => { const L = gd._fullLayout, r = gd.getBoundingClientRect();
+        return [r.left + L._size.l + L.xaxis.l2p(z[0]), r.top + L._size.t + L.yaxis.l2p(z[1])]; }""", released)
+    got = ring.bounding_box()
+    assert abs(got["x"] + got["width"] / 2 - want[0]) < 2 and abs(got["y"] + got["height"] / 2 - want[1]) < 2
+    no_exception(page)
+
+
 def test_clicking_a_scatter_point_shows_that_test_image(server, page):
     page.goto(server)
     wait_for_app(page, "Latent explorer")

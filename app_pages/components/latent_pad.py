@@ -9,13 +9,10 @@ moves the sliders there.
 
 from __future__ import annotations
 
-import base64
-import io
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
-from PIL import Image
 
 HTML = """
 <div class="pad-wrap">
@@ -34,13 +31,6 @@ def _asset(suffix: str) -> str:
 
 
 _pad = st.components.v2.component("latent_pad", html=HTML, css=_asset(".css"), js=_asset(".js"))
-
-
-def png_data_url(array: np.ndarray) -> str:
-    """uint8 (H, W) or (H, W, 3) array -> data: URL of a PNG."""
-    buf = io.BytesIO()
-    Image.fromarray(array).save(buf, "PNG", optimize=False)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 def sprite_sheet(decodes: np.ndarray) -> np.ndarray:

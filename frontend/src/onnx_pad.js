@@ -285,7 +285,8 @@ function renderLabels(state) {
 }
 
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
+  const { parentElement, setStateValue } = component;
+  const data = { ...component.data }; // a copy: the picture URLs are resolved below
   const root = parentElement.querySelector(".onnx-pad");
   let state = root.__pad;
   if (!state) state = root.__pad = setup(root);
@@ -299,6 +300,9 @@ export default function (component) {
     state.z = data.z.slice();
   }
   if (modelChanged || previous.digit !== data.digit) state.label = data.digit;
+  // The pictures are files beside the bundle's route (sent once per model, cached by the
+  // browser), named relative to this module like the ONNX files.
+  for (const k of ["background", "sheet"]) if (data[k]) data[k] = new URL(data[k], import.meta.url).href;
   if (data.background && state.background.src !== data.background) state.background.src = data.background;
   if (state.mode === "fallback" && data.sheet && state.sheet.src !== data.sheet) state.sheet.src = data.sheet;
   renderLabels(state);

@@ -17,15 +17,28 @@ the same manifest to the running Streamlit itself (`_register`).
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
+import tempfile
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
+from PIL import Image
+
+from explorer.atomic import replace_atomically
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 BUNDLE = "onnx_pad.js"
 PACKAGE = "latent_explorer"
 PAD = f"{PACKAGE}.onnx_pad"
 WEIGHTS = f"{PACKAGE}.weights"
+IMAGES = f"{PACKAGE}.images"
+# The pad's pictures (manifold background, fallback sprite sheet) as files, named by their
+# content: sent once per model as a URL the browser caches, not inside the element's data,
+# which changes with every move (1.1 MB re-sent per move when the sheet was a data URL).
+IMAGE_DIR = Path(tempfile.gettempdir()) / f"latent_explorer_pad-{os.getuid()}"
 BUILD_COMMAND = "make setup (or: cd frontend && npm ci && npm run build)"
 
 HTML = """
@@ -67,6 +80,24 @@ def _register() -> None:
                                    ASSETS.parent)
     manager.register_from_manifest(ComponentManifest(PACKAGE, "1", [ComponentConfig("weights", root.name)]),
                                    root.parent)
+    IMAGE_DIR.mkdir(parents=True, exist_ok=True)
+    manager.register_from_manifest(ComponentManifest(PACKAGE, "1", [ComponentConfig("images", IMAGE_DIR.name)]),
+                                   IMAGE_DIR.parent)
+
+
+def image_url(array: np.ndarray) -> str:
+    """A uint8 (H, W) image as a PNG file the pad loads by URL (relative to the bundle).
+
+    Named by a hash of its pixels, so a browser's cached copy is never stale; written once
+    (atomically: several sessions may publish the same picture at once)."""
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, "PNG")
+    data = buf.getvalue()
+    path = IMAGE_DIR / f"{hashlib.sha256(data).hexdigest()[:24]}.png"
+    if not path.is_file():
+        with replace_atomically(path) as tmp:
+            tmp.write_bytes(data)
+    return f"../{IMAGES}/{path.name}"
 
 
 def available() -> bool:
@@ -78,7 +109,7 @@ def onnx_pad(model: str, *, low: float, high: float, z: tuple[float, float], con
              background: str | None = None, dataset: str = "mnist", key: str = "onnx_pad", on_change=None):
     """Mount the pad; returns its state (`.z`: the last released point, or None).
 
-    `fallback_sheet` is a PNG data URL of `fallback_steps` x `fallback_steps` decodes (row 0 at
+    `fallback_sheet` is the `image_url` of `fallback_steps` x `fallback_steps` decodes (row 0 at
     the top of the plane), drawn only where WebAssembly is unavailable."""
     if not available():
         st.error(f"The latent pad's bundle is missing ({ASSETS / BUNDLE}). Build it with: {BUILD_COMMAND}")
