@@ -294,9 +294,11 @@ export default function (component) {
   const previous = state.data;
   state.data = data;
   const modelChanged = !previous || previous.model !== data.model;
-  // Follow the server's point only when it moved (its sliders), not after our own release.
+  // Follow the server's point only when it moved (its sliders), not after our own release: the
+  // sliders round a released point to their 0.01 step, so a difference under half a step is ours.
   const serverMoved = !previous || Math.hypot(data.z[0] - previous.z[0], data.z[1] - previous.z[1]) > 1e-9;
-  if (modelChanged || (serverMoved && Math.hypot(data.z[0] - state.z[0], data.z[1] - state.z[1]) > 0.011)) {
+  const offBy = Math.max(Math.abs(data.z[0] - state.z[0]), Math.abs(data.z[1] - state.z[1]));
+  if (modelChanged || (serverMoved && offBy > 0.0051)) {
     state.z = data.z.slice();
   }
   if (modelChanged || previous.digit !== data.digit) state.label = data.digit;
