@@ -209,3 +209,14 @@ def test_the_app_never_imports_torchvision_or_sklearn():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_models_page_follows_the_lesson_order_and_measures_sparsity():
+    from explorer.pretrained import list_pretrained
+    from explorer.releases import RELEASES
+    at = open_page("models")
+    assert not at.exception
+    shown = [s.value for s in at.subheader]
+    assert shown == [n for n in RELEASES if n in list_pretrained()]
+    lines = [m.value for m in at.markdown if "code sparsity" in m.value]
+    assert len(lines) == 1 and "mean activation" in lines[0]
