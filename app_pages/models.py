@@ -5,7 +5,7 @@ import streamlit as st
 
 from app_pages import ui
 from explorer.evaluate import sparsity
-from explorer.pretrained import list_pretrained, train_command
+from explorer.pretrained import PRETRAINED_ROOT, list_pretrained, train_command
 from explorer.releases import RELEASES
 
 
@@ -53,6 +53,22 @@ def sparsity_lines() -> list[str]:
             "(the Keras blog's sparse AE: 3.33 against 7.30)"]
 
 
+def summary_table(names: list[str]) -> None:
+    """One row per model, read from its card and its weight file on disk."""
+    rows = []
+    for name in names:
+        card = ui.card(name)
+        if card is None:
+            continue
+        weights = PRETRAINED_ROOT / "mnist" / name / "model.safetensors"
+        rows.append({"model": name, "what it is": card["description"].split(". ")[0],
+                     "parameters": f"{card['parameters']:,}",
+                     "size on disk": f"{weights.stat().st_size / 1e6:.2f} MB" if weights.exists() else "missing",
+                     "training time": f"{card['seconds'] / 60:.1f} min",
+                     "headline (model / PCA)": METRIC_LINES[card["task"]](card["metrics"])[0].replace("**", "")})
+    st.dataframe(rows, hide_index=True)
+
+
 def show(name: str) -> None:
     card = ui.card(name)
     if card is None:
@@ -91,7 +107,9 @@ def main() -> None:
         return
     # The lesson's order (explorer.releases), not alphabetical; anything else shipped goes last.
     order = {n: i for i, n in enumerate(RELEASES)}
-    for name in sorted(names, key=lambda n: (order.get(n, len(order)), n)):
+    names = sorted(names, key=lambda n: (order.get(n, len(order)), n))
+    summary_table(names)
+    for name in names:
         show(name)
 
 

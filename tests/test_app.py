@@ -220,3 +220,5 @@ def test_models_page_follows_the_lesson_order_and_measures_sparsity():
     assert shown == [n for n in RELEASES if n in list_pretrained()]
     lines = [m.value for m in at.markdown if "code sparsity" in m.value]
     assert len(lines) == 1 and "mean activation" in lines[0]
+    table = at.dataframe[0].value
+    assert list(table["model"]) == shown
