@@ -239,3 +239,16 @@ def test_loaded_models_and_data_are_frozen_out_of_the_garbage_collector():
     gc.collect()
     assert gc.get_freeze_count() > 100_000  # the models, MNIST and the modules
     assert len(gc.get_objects()) < gc.get_freeze_count() / 2
+
+
+def test_models_page_follows_the_lesson_order_and_measures_sparsity():
+    from explorer.pretrained import list_pretrained
+    from explorer.releases import RELEASES
+    at = open_page("models")
+    assert not at.exception
+    shown = [s.value for s in at.subheader]
+    assert shown == [n for n in RELEASES if n in list_pretrained()]
+    lines = [m.value for m in at.markdown if "code sparsity" in m.value]
+    assert len(lines) == 1 and "mean activation" in lines[0]
+    table = at.dataframe[0].value
+    assert list(table["model"]) == shown

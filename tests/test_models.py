@@ -151,3 +151,17 @@ def test_vae_hidden_layers_deepen_both_networks():
     deep = build("vae", latent_dim=2, hidden=32, hidden_layers=2)
     assert layer_widths(deep.encoder) == [32, 32, 4] and layer_widths(deep.decoder) == [32, 32, 784]
     assert layer_widths(build("vae", latent_dim=2, hidden=32).encoder) == [32, 4]  # the lesson's: one
+
+
+def test_sparsity_measures_the_codes():
+    from explorer.evaluate import sparsity
+    model = make("sparse_ae")
+    x = torch.rand(20, 1, 28, 28)
+    got = sparsity(model, x)
+    codes = model.encode(x).detach()
+    assert got["mean_activation"] == pytest.approx(float(codes.mean()), rel=1e-5)
+    assert got["near_zero_fraction"] == pytest.approx(float((codes.abs() < 0.1).float().mean()))
+    # A threshold above every code makes every unit count as near zero.
+    assert sparsity(model, x, near_zero=1e9)["near_zero_fraction"] == 1.0
+    with pytest.raises(ValueError):
+        sparsity(model, x[:0])
