@@ -141,3 +141,16 @@ def test_two_same_named_uploads_each_get_a_download(server, room, size):  # noqa
         assert Image.open(download.path()).size == (280, 280)
     no_exception(room)
     assert room.outside_requests == []
+
+
+def test_the_phone_menu_closes_after_a_page_is_picked(server, browser):  # noqa: F811
+    page = browser.new_context(**SIZES["phone"]).new_page()
+    open_page(page, server, "models")
+    menu = page.locator('[data-testid="stSidebar"]')
+    page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.tap()
+    page.wait_for_function("m => m.getBoundingClientRect().right > 200", arg=menu.element_handle())  # open, over the page
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Denoise").first.tap()
+    page.wait_for_url("**/denoise")
+    # Closed again: the menu slides off the left edge and the page is free to use.
+    page.wait_for_function("m => m.getBoundingClientRect().right <= 1", arg=menu.element_handle(), timeout=10_000)
+    page.context.close()
