@@ -91,7 +91,7 @@ def scatters() -> None:
     methods = [m for m in METHODS if METHODS[m] is None or ui.model(METHODS[m]) is not None]
     legend()
     c1, c2 = st.columns([4, 1], vertical_alignment="center")
-    c1.caption(f"The first {SHOWN:,} test digits. Click a point or draw a lasso in one chart: the same digits light "
+    c1.caption(f"The first {SHOWN:,} test digits. Draw a lasso round some points in one chart: the same digits light "
                f"up in every chart. Points beyond the axes are pinned to the edge and drawn as x."
                + (f" **{len(selected)} selected.**" if selected else ""))
     c2.button("Clear selection", on_click=clear_selection, disabled=not selected, key="cmp_clear")
@@ -185,7 +185,7 @@ def gallery() -> None:
 def main() -> None:
     st.title("Autoencoder against PCA")
     ui.intro("PCA is the best <i>linear</i> way to squeeze digits into a few numbers; an autoencoder can bend. "
-             "<b>Click or lasso digits in one chart</b> and see where the same digits land in the others.")
+             "<b>Lasso digits in one chart</b> and see where the same digits land in the others.")
     for key, value in {"cmp_selected": [], "cmp_generation": 0}.items():
         if key not in st.session_state:
             st.session_state[key] = value
