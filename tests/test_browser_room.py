@@ -94,9 +94,8 @@ def point_position(page, chart, trace: int = 0, index: int = 0) -> tuple[float, 
     }""", [trace, index])
 
 
+@pytest.mark.parametrize("size", ["phone"])  # a mouse click is checked in tests/test_browser.py
 def test_tapping_a_scatter_point_on_a_phone_picks_it(server, room, size):  # noqa: F811
-    if size == "desk":
-        pytest.skip("a mouse click is checked in tests/test_browser.py")
     open_page(room, server, "")
     chart = room.locator(".js-plotly-plot").first
     chart.wait_for(timeout=60_000)
@@ -120,9 +119,8 @@ def digit_png(shape: str) -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.parametrize("size", ["desk"])  # the upload path is the same at both sizes
 def test_two_same_named_uploads_each_get_a_download(server, room, size):  # noqa: F811
-    if size == "phone":
-        pytest.skip("the upload path is the same at both sizes")
     open_page(room, server, "denoise")
     room.get_by_role("radio", name="Upload", exact=True).click()
     chooser = room.locator("input[type=file]")
