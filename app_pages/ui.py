@@ -20,7 +20,6 @@ from PIL import Image
 from explorer.baselines import PCABaseline
 from explorer.data import DataUnavailableError, Split, batched, load_split
 from explorer.models import Autoencoder
-from explorer.preprocess import ImageError, to_mnist
 from explorer.pretrained import SHIPPED_PCA_COMPONENTS, WeightsError, load_card, load_pca, load_pretrained
 from explorer.releases import RELEASES, names_for
 
@@ -175,20 +174,5 @@ def benchmark_figures() -> dict:
 
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
-MAX_UPLOAD_MB = 20  # the same limit as .streamlit/config.toml; checked again in read_uploads
+MAX_UPLOAD_MB = 20  # the same limit as .streamlit/config.toml; checked again in uploads.read
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
-
-
-def read_uploads(files, convert=to_mnist) -> list[tuple[str, np.ndarray]]:
-    """Convert each upload; a bad file gets a clear message on the page and is skipped."""
-    images = []
-    for f in files or []:
-        data = f.getvalue()
-        if len(data) > MAX_UPLOAD_BYTES:
-            st.error(f"**{f.name}**: the file is {len(data) / 1e6:.0f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB.")
-            continue
-        try:
-            images.append((f.name, convert(data)))
-        except ImageError as exc:
-            st.error(f"**{f.name}**: {exc}", icon=":material/broken_image:")
-    return images
