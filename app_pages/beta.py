@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages import ui
-from explorer.beta import BETAS, COLLAPSE_KL_NATS, beta_release, collapsed, figures, what_changed
+from explorer.beta import BETA_HIDDEN, BETAS, COLLAPSE_KL_NATS, beta_release, collapsed, figures, what_changed
 from app_pages.components.latent_pad import sprite_sheet
 from explorer.pretrained import train_command
 
@@ -139,8 +139,8 @@ def main() -> None:
     if not rows:
         return
     explorer(rows)
-    st.caption("Seven copies of the fully connected 2-D VAE (784-128-2, vae-2's recipe with a narrower hidden layer), "
-               "trained by `python train_all.py` for 20 epochs each at beta = "
+    st.caption(f"Seven copies of the fully connected 2-D VAE (784-{BETA_HIDDEN}-2, vae-2's recipe with a narrower "
+               "hidden layer), trained by `python train_all.py` for 20 epochs each at beta = "
                + ", ".join(f"{b:g}" for b in BETAS) + ". The figures are on the 10,000 MNIST test images: "
                "reconstruction and KL in nats per image (one posterior sample), MSE per pixel of the decoded "
                "posterior mean, k-NN (k = 5) fit on the 60,000 training codes.")

@@ -20,8 +20,8 @@ def run(train: Split, test: Split, device: torch.device, epochs: int, sizes=SIZE
     rows, pca = [], fit_pca(train)
     for d in sizes:
         torch.manual_seed(0)
-        model = build("conv_ae", latent_dim=d)
-        # The shipped conv_ae-32's recipe (batch, learning rate), for `epochs` epochs.
+        model = build("conv_ae", **{**RELEASES["conv_ae-32"].config, "latent_dim": d})
+        # The shipped conv_ae-32's architecture and recipe (batch, learning rate), for `epochs` epochs.
         config = replace(RELEASES["conv_ae-32"].train, epochs=epochs)
         result = fit(model, train, config, device, desc=f"conv_ae d={d}", progress=progress)
         m = latent_metrics(model.cpu().eval(), train, test, pca)

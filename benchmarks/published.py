@@ -29,8 +29,8 @@ DAVIDSON_NLL = {2: 135.73, 10: 93.84}
 
 def reconstruction_vs_hinton(train: Split, test: Split, device, epochs: int, progress=True) -> dict:
     torch.manual_seed(0)
-    model = build("conv_ae", latent_dim=30)
-    # The shipped conv_ae-32's recipe (batch, learning rate), for `epochs` epochs.
+    model = build("conv_ae", **{**RELEASES["conv_ae-32"].config, "latent_dim": 30})
+    # The shipped conv_ae-32's architecture and recipe (batch, learning rate), for `epochs` epochs.
     config = replace(RELEASES["conv_ae-32"].train, epochs=epochs)
     result = fit(model, train, config, device, desc="conv_ae d=30", progress=progress)
     x = test.floats

@@ -20,16 +20,17 @@ from pathlib import Path
 
 import torch
 
-from benchmarks import app_latency, in_page, latent_sizes, photos, published, serving, throughput
+from benchmarks import app_latency, in_page, latent_sizes, photos, published, serving, speed, throughput
 from explorer.data import load_split
 from explorer.evaluate import denoising_metrics, fit_pca, super_resolution_metrics
-from explorer.pretrained import list_pretrained, load_card, load_pretrained
-from explorer.releases import versions
+from explorer.pretrained import list_pretrained, load_card, load_pretrained, model_dir
+from explorer.releases import RELEASES, versions
 from explorer.train import pick_device
 
-SECTIONS = ("sizes", "published", "baselines", "throughput", "app", "classroom", "photos")
+SECTIONS = ("sizes", "published", "baselines", "speed", "throughput", "app", "classroom", "photos")
 
 FULL = {"size_epochs": 5, "hinton_epochs": 16, "vae_epochs": 100, "vae_k": 1000, "vae_test_images": None,
+        "lesson_epochs": speed.LESSON_EPOCHS, "lesson_train_images": None, "speed_check_every": 200,
         "throughput_rounds": 5, "throughput_batches": 30, "latent_updates": 200, "browser_seconds": 3.0,
         "browser_latent_moves": 60, "photos_per_condition": 36, "timed_pages": app_latency.PAGES,
         # classroom: students per run, seconds each; a 10-minute soak with 20 seats, GC on and off.
@@ -37,6 +38,7 @@ FULL = {"size_epochs": 5, "hinton_epochs": 16, "vae_epochs": 100, "vae_k": 1000,
         "soak_s": 600, "soak_seats": 20, "soak_stay_s": (30, 120), "soak_wait_ttl": True,
         "balanced_students": 20, "balanced_s": 60}
 QUICK = {"size_epochs": 1, "hinton_epochs": 1, "vae_epochs": 1, "vae_k": 8, "vae_test_images": 64,
+         "lesson_epochs": 1, "lesson_train_images": 512, "speed_check_every": 2,
          "throughput_rounds": 1, "throughput_batches": 2, "latent_updates": 3, "browser_seconds": 0.5,
          "browser_latent_moves": 3, "photos_per_condition": 1, "timed_pages": ["models", "super_resolution"],
          "train_images": 512, "test_images": 256,
@@ -73,16 +75,6 @@ def machine() -> dict:
     return {"cpu": cpu_name(), "cores": os.cpu_count(),
             "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
             "platform": platform.platform()}
-
-
-def training_times() -> dict:
-    rows = {}
-    for name in list_pretrained():
-        card = load_card(name)
-        rows[name] = {"epochs": card["train_config"]["epochs"], "seconds": card["seconds"],
-                      "seconds_per_epoch": card["seconds"] / max(1, card["train_config"]["epochs"]),
-                      "device": card["device"]}
-    return {"models": rows, "total_seconds": sum(r["seconds"] for r in rows.values())}
 
 
 def markdown(results: dict) -> str:
@@ -138,9 +130,11 @@ def markdown(results: dict) -> str:
             s.append(f"| x{f} | " + " | ".join(f"{m[k]['psnr']:.2f} / {m[k]['ssim']:.3f}" for k in ("nearest", "bilinear", "bicubic"))
                      + f" | **{m['psnr']:.2f} / {m['ssim']:.3f}** |")
         s.append("")
+    if "speed" in results:
+        s += speed.markdown(results["speed"])
     if "throughput" in results:
         t = results["throughput"]
-        s.append("## Training throughput\n\nImages per second of train_all.py's loop against the lesson's "
+        s.append("## Where the time goes: training throughput\n\nSecondary to time to quality above. Images per second of train_all.py's loop against the lesson's "
                  "DataLoader + ToTensor loop (run in its own process), interleaved rounds, median. "
                  "*Step only* is the train step alone on one batch made in advance: no data pipeline "
                  "can feed it faster, so its ratio is the most that changing the loop alone could reach.\n")
@@ -157,11 +151,6 @@ def markdown(results: dict) -> str:
                          f"machine's speed on a 2048x2048 fp32 matrix product, no fp32 loop over this model "
                          f"passes {row['arithmetic_bound_images_per_s']:.0f} images/s: "
                          f"{row['speedup_ceiling']:.2f}x the lesson loop.")
-        tt = t["train_all"]
-        s.append(f"\nShipped models: train_all.py total {tt['total_seconds'] / 60:.1f} min.\n")
-        s.append("| model | epochs | s/epoch | device |\n|---|---|---|---|")
-        for name, r in tt["models"].items():
-            s.append(f"| {name} | {r['epochs']} | {r['seconds_per_epoch']:.1f} | {r['device']} |")
         s.append("")
     if "app" in results:
         a = results["app"]
@@ -249,15 +238,25 @@ def main(argv: list[str] | None = None) -> int:
                                  for f in (2, 4)},
         }
         results.setdefault("section_minutes", {})["baselines"] = lap()
+    if "speed" in args.only:
+        devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+        results["speed"] = {
+            "runs": [speed.run(train, test, d, settings["lesson_epochs"], settings["speed_check_every"],
+                               settings["lesson_train_images"], progress) for d in devices],
+            "train_all": speed.train_all_table(
+                {name: load_card(name) for name in list_pretrained()},
+                {name: (model_dir(name) / "model.safetensors").stat().st_size for name in list_pretrained()}),
+        }
+        results.setdefault("section_minutes", {})["speed"] = lap()
     if "throughput" in args.only:
         runs = [throughput.run(torch.device("cpu"), settings["throughput_rounds"], settings["throughput_batches"],
-                               "conv_ae", latent_dim=32),
+                               "conv_ae", **RELEASES["conv_ae-32"].config),
                 throughput.run(torch.device("cpu"), settings["throughput_rounds"], settings["throughput_batches"],
-                               "ae", latent_dim=32)]
+                               "ae", **RELEASES["ae-32"].config)]
         if torch.cuda.is_available():
             runs.append(throughput.run(torch.device("cuda"), settings["throughput_rounds"],
-                                       settings["throughput_batches"], "conv_ae", latent_dim=32))
-        results["throughput"] = {"runs": runs, "train_all": training_times()}
+                                       settings["throughput_batches"], "conv_ae", **RELEASES["conv_ae-32"].config))
+        results["throughput"] = {"runs": runs}
         results.setdefault("section_minutes", {})["throughput"] = lap()
     if "app" in args.only:
         results["app"] = {"first_render": app_latency.first_renders(),

@@ -55,6 +55,7 @@ def save_pretrained(model: Autoencoder, folder: Path, card: dict, dtype: torch.d
         state = {k: v.detach().cpu().to(dtype if dtype and v.is_floating_point() else v.dtype).contiguous()
                  for k, v in model.state_dict().items()}
         save_file(state, tmp / "model.safetensors", metadata={"family": family})
+        (tmp / "model.safetensors").chmod(0o644)  # safetensors writes 0600; the app may run as another user
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
         (tmp / "card.json").write_text(json.dumps(card, indent=2) + "\n")
 

@@ -9,7 +9,7 @@ entry here (see the README's "Add a model variant").
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 
 from explorer.beta import BETA_HIDDEN, BETAS, beta_release
@@ -24,7 +24,9 @@ class Release:
     label: str  # what the app's model pickers show
     config: dict = field(default_factory=dict)  # overrides of the family's config defaults
     train: TrainConfig = TrainConfig()
-    half: bool = False  # store the weights in float16 (the beta set: seven models in ~3 MB)
+    # Weights are stored in float16: half the download, and every figure changes by under 1e-4
+    # (the card measures the rounded weights).
+    half: bool = True
     history: bool = True  # 2-D models: record how the latent plane learns (explorer/history.py)
     picker: bool = True  # listed by the app's model pickers; the beta set has a page of its own
 
@@ -37,9 +39,12 @@ class Release:
         return getattr(MODELS[self.family].config_class(**self.config), "latent_dim", None)
 
 
-# Epochs are sized so the whole set trains in under 45 minutes on a 2-core CPU; README's
-# Results gives each model's figures and time. Convolutional models keep TrainConfig's
-# batch 128: on this CPU an epoch at 256 takes as long and makes half the steps.
+# Every model is sized and scheduled for time to quality on a 2-core CPU (README, "Train"):
+# the convolutional models use stride-2 convolutions, a sub-pixel output and narrow dense
+# layers, with the epochs each needs to meet its quality target; batch 64 where more, smaller
+# steps reached the target sooner; the denoiser keeps a full-resolution stage (see
+# `DenoisingAEConfig.fine`). README's Results gives each model's figures and time.
+FAST = TrainConfig(epochs=5, batch_size=64, lr=3e-3)
 RELEASES: dict[str, Release] = {
     "ae-32": Release("ae", "Fully connected deep autoencoder 784-128-64-32 (Keras blog).",
                      "Deep AE, fully connected (32-D)",
@@ -49,13 +54,13 @@ RELEASES: dict[str, Release] = {
                             {"latent_dim": 32}, TrainConfig(epochs=20, batch_size=256, lr=3e-3)),
     "conv_ae-2": Release("conv_ae", "The lesson's convolutional AE squeezed to a 2-D code.",
                          "Convolutional AE",
-                         {"latent_dim": 2, "neck": 128}, TrainConfig(epochs=15)),
+                         {"latent_dim": 2, "neck": 64}, replace(FAST, epochs=12)),
     "conv_ae-32": Release("conv_ae", "The lesson's convolutional AE with a 32-D code.",
                           "Convolutional AE (32-D)",
-                          {"latent_dim": 32}, TrainConfig(epochs=20)),
+                          {"latent_dim": 32, "channels": (32, 64), "hidden": 256}, replace(FAST, epochs=20)),
     "denoising_ae": Release("denoising_ae", "Convolutional denoiser trained on fresh Gaussian and salt-and-pepper noise.",
                             "Denoising AE",
-                            {}, TrainConfig(epochs=14)),
+                            {"channels": (32, 64), "global_hidden": 256, "fine": 8}, TrainConfig(epochs=14)),
     "super_resolution-x2": Release("super_resolution", "14x14 -> 28x28 super-resolution on top of bicubic.",
                                    "Super-resolution x2",
                                    {"factor": 2}, TrainConfig(epochs=3)),
@@ -67,20 +72,20 @@ RELEASES: dict[str, Release] = {
                      {"latent_dim": 2}, TrainConfig(epochs=20, batch_size=256, lr=2e-3)),
     "conv_vae-2": Release("conv_vae", "Convolutional VAE with a 2-D latent: the lesson's assignment.",
                           "Convolutional VAE",
-                          {"latent_dim": 2}, TrainConfig(epochs=5)),
+                          {"latent_dim": 2, "neck": 128}, FAST),
     "cvae-2": Release("cvae", "Conditional convolutional VAE: decode(z, digit) draws any digit in any style.",
                       "Conditional VAE",
-                      {"latent_dim": 2}, TrainConfig(epochs=5)),
+                      {"latent_dim": 2, "neck": 128}, replace(FAST, epochs=6)),
     "aae-2": Release("aae", "Adversarial autoencoder with a 2-D Gaussian prior on its code.",
                      "Adversarial AE",
-                     {"latent_dim": 2}, TrainConfig(epochs=3)),
+                     {"latent_dim": 2, "neck": 64}, TrainConfig(epochs=4)),
 }
 # The beta trade-off (app_pages/beta.py): vae-2's recipe at seven KL weights, with a narrower
-# hidden layer and float16 storage so the seven fit in ~3 MB together.
+# hidden layer so the seven fit in ~1 MB together.
 RELEASES.update({
     beta_release(beta): Release("vae", f"The fully connected 2-D VAE with its KL term weighted by beta = {beta:g}.",
                                 f"VAE, beta = {beta:g}", {"latent_dim": 2, "hidden": BETA_HIDDEN, "beta": beta},
-                                TrainConfig(epochs=20, batch_size=256, lr=2e-3), half=True,
+                                TrainConfig(epochs=20, batch_size=256, lr=2e-3),
                                 history=False,  # seven histories would add 6 MB; vae-2's is the one shown
                                 picker=False)
     for beta in BETAS

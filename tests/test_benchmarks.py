@@ -28,6 +28,10 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert sr["psnr"] > sr["bicubic"]["psnr"]
     noisy = results["baselines"]["denoising"]["sigma_0.5"]
     assert noisy["model"]["psnr"] > max(noisy["noisy"]["psnr"], noisy["median3"]["psnr"])
+    lesson, ours = results["speed"]["runs"][0]["lesson"], results["speed"]["runs"][0]["ours"]
+    assert lesson["epochs"] == 1 and lesson["seconds"] > 0 and 0 < lesson["test_mse"] < 0.25
+    assert ours["seconds"] > 0 and ours["checks"] and ours["steps"] == ours["checks"][-1]["step"]
+    assert set(results["speed"]["train_all"]["models"]) == set(run.RELEASES)
     assert {r["model"] for r in results["throughput"]["runs"]} >= {"conv_ae", "ae"}
     for r in results["throughput"]["runs"]:
         assert r["speedup"] == pytest.approx(r["ours_images_per_s"] / r["reference_images_per_s"])
@@ -64,6 +68,6 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert photos["seconds_per_12mp_image"]["images"] == 1 and 0 <= photos["overall"]["knn"] <= 1
     assert (tmp_path / "photos_samples.png").stat().st_size > 1000
     text = (tmp_path / "benchmarks.md").read_text()
-    assert "AE against PCA" in text and "Training throughput" in text and "App latency" in text and "warm switch" in text
+    assert "AE against PCA" in text and "Where the time goes: training throughput" in text and "Time to quality" in text and "App latency" in text and "warm switch" in text
     assert "A classroom on the app" in text
     assert "Photos of handwritten digits" in text

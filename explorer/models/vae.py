@@ -75,7 +75,7 @@ class ConvVAE(VAE):
 
     def networks(self, config):
         return (conv_encoder(config.channels, config.hidden, 2 * config.latent_dim, neck=config.neck),
-                conv_decoder(config.channels, config.hidden, config.latent_dim, config.fine, config.neck))
+                conv_decoder(config.channels, config.hidden, config.latent_dim, config.neck))
 
     def encoder_input(self, x, y=None):
         return x  # (B, 1, 28, 28)
@@ -101,8 +101,7 @@ class CVAE(ConvVAE):
         # as 10 more inputs beside the code.
         return (conv_encoder(config.channels, config.hidden, 2 * config.latent_dim,
                              in_channels=1 + config.num_classes, neck=config.neck),
-                conv_decoder(config.channels, config.hidden, config.latent_dim + config.num_classes,
-                             config.fine, config.neck))
+                conv_decoder(config.channels, config.hidden, config.latent_dim + config.num_classes, config.neck))
 
     def one_hot(self, y: torch.Tensor) -> torch.Tensor:
         return F.one_hot(y.long(), self.config.num_classes).float()

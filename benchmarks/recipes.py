@@ -1,0 +1,117 @@
+"""Candidate architectures and recipes, measured the way the shipped ones were chosen.
+
+    python -m benchmarks.recipes --family conv_ae-32          # quality after E epochs, each candidate
+    python -m benchmarks.recipes --family conv_vae-2 --device cuda --workers 12
+    python -m benchmarks.recipes --step-times                 # CPU milliseconds per training step
+
+Time to quality is (seconds per step on the target machine) x (steps until the figure is
+met). The two factors are measured apart: quality after E epochs barely depends on the
+device, so a GPU can run many candidates side by side (`--workers`), while seconds per step
+are timed on the CPU the release is trained on (`--step-times`, nothing else running). The
+README's "Time to quality" gives the figures that decided each release.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import sys
+import time
+
+import torch
+
+# Candidates per release: (family, config, TrainConfig fields, epoch counts to try).
+FAST = {"batch_size": 64, "lr": 3e-3}
+CANDIDATES: dict[str, list[tuple[str, dict, dict, list[int]]]] = {
+    "conv_ae-32": [("conv_ae", {"latent_dim": 32, "channels": ch, "hidden": h}, FAST, [6, 10, 14])
+                   for ch, h in [((16, 32), 256), ((16, 32), 512), ((16, 64), 256), ((32, 32), 384), ((32, 64), 256)]],
+    "conv_ae-2": [("conv_ae", {"latent_dim": 2, "hidden": h, "neck": n}, FAST, [4, 6, 10])
+                  for h, n in [(128, 64), (128, 128), (256, 128)]],
+    "conv_vae-2": [("conv_vae", {"latent_dim": 2, "channels": ch, "hidden": h, "neck": n}, FAST, [5, 8])
+                   for ch, h, n in [((16, 32), 128, 0), ((16, 32), 128, 128), ((16, 32), 256, 0),
+                                    ((16, 32), 256, 128), ((32, 64), 128, 0)]],
+    "denoising_ae": [("denoising_ae", {"channels": ch, "global_hidden": g}, train, epochs)
+                     for ch, g, train, epochs in [((32, 64), 64, {"batch_size": 128, "lr": 2e-3}, [12, 16, 20]),
+                                                  ((32, 64), 64, FAST, [12, 16]),
+                                                  ((32, 64), 96, {"batch_size": 128, "lr": 2e-3}, [12, 16]),
+                                                  ((16, 32), 128, {"batch_size": 128, "lr": 2e-3}, [8, 16, 20])]],
+}
+
+
+def quality(spec: dict) -> dict:
+    """Train one candidate for spec["epochs"] epochs; its figures on the 10,000 test images."""
+    from explorer import metrics, noise
+    from explorer.data import batched, load_split
+    from explorer.evaluate import negative_elbo
+    from explorer.models import build
+    from explorer.train import TrainConfig, fit, pick_device
+
+    device = pick_device(spec["device"])
+    torch.manual_seed(0)
+    model = build(spec["family"], **spec["config"])
+    train, test = load_split("mnist", True), load_split("mnist", False)
+    start = time.perf_counter()
+    fit(model, train, TrainConfig(epochs=spec["epochs"], **spec["train"]), device, progress=False)
+    out = {**spec, "seconds": round(time.perf_counter() - start, 1),
+           "parameters": sum(p.numel() for p in model.parameters())}
+    model = model.cpu().eval()
+    y = test.labels if model.conditional else None
+    if model.task == "denoise":
+        noisy = noise.corrupt(test.floats, "gaussian", 0.5, seed=1234)
+        out["psnr_sigma_0.5"] = round(metrics.psnr(batched(model.reconstruct, noisy), test.floats), 3)
+        return out
+    out["mse"] = round(metrics.mse(batched(model.reconstruct, test.floats, y), test.floats), 5)
+    if model.latent_dim == 2:
+        train_y = train.labels if model.conditional else None
+        out["knn_accuracy"] = metrics.knn_accuracy(batched(model.encode, train.floats, train_y), train.labels,
+                                                   batched(model.encode, test.floats, y), test.labels)
+    if hasattr(model, "posterior"):
+        out["neg_elbo"] = round(negative_elbo(model, test.floats, test.labels)["neg_elbo"], 2)
+    return out
+
+
+def step_milliseconds(family: str, config: dict, batch_size: int, steps: int = 20) -> float:
+    """CPU milliseconds per training step on random binary images, after 4 warm-up steps."""
+    from explorer.models import build
+    from explorer.train import keep_freed_memory, make_optimizers, prepare
+
+    keep_freed_memory()
+    model = prepare(build(family, **config), torch.device("cpu"))
+    optimizers = make_optimizers(model, 1e-3)
+    x = torch.rand(batch_size, 1, 28, 28).round().contiguous(memory_format=torch.channels_last)
+    y = torch.zeros(batch_size, dtype=torch.long)
+    for _ in range(4):
+        model.train_step(x, y, optimizers)
+    start = time.perf_counter()
+    for _ in range(steps):
+        model.train_step(x, y, optimizers)
+    return (time.perf_counter() - start) / steps * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--family", choices=sorted(CANDIDATES), nargs="+", default=sorted(CANDIDATES))
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--workers", type=int, default=1, help="candidates trained side by side (GPU)")
+    parser.add_argument("--step-times", action="store_true", help="only time a training step of each candidate on the CPU")
+    args = parser.parse_args(argv)
+    candidates = [(release, *c) for release in args.family for c in CANDIDATES[release]]
+    if args.step_times:
+        for release, family, config, train, _ in candidates:
+            ms = step_milliseconds(family, config, train["batch_size"])
+            print(json.dumps({"release": release, "family": family, "config": config, "batch_size": train["batch_size"],
+                              "ms_per_step": round(ms, 1), "seconds_per_epoch": round(ms / 1000 * 60000 / train["batch_size"], 1)}),
+                  flush=True)
+        return 0
+    specs = [{"release": release, "family": family, "config": config, "train": train, "epochs": e, "device": args.device}
+             for release, family, config, train, epochs in candidates for e in epochs]
+    # "spawn": each worker its own CUDA context, and none inherits this process's state.
+    with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
+        for result in pool.imap_unordered(quality, specs):
+            print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
