@@ -17,7 +17,7 @@ BULK = (0.5, 99.5)  # percentiles each axis is ranged to; points beyond are pinn
 @st.cache_data(show_spinner="Encoding the test digits...")
 def codes_for(method: str) -> np.ndarray:
     """(SHOWN, 2) codes of the first SHOWN test digits: only these are drawn, so only these are encoded."""
-    x = ui.test_split().floats[:SHOWN]
+    x = ui.test_split().float_images(slice(SHOWN))
     if METHODS[method] is None:
         return ui.pca(2).encode(x)
     return ui.model(METHODS[method]).batched("encode", x, batch=500)
@@ -122,7 +122,8 @@ def table() -> None:
 def pca_curve() -> list[float]:
     # In equal chunks (so the mean of chunk means is the mean): a whole-set reconstruction
     # holds several 31 MB copies of the test set at once.
-    chunks = np.split(ui.test_split().floats, 5)
+    split = ui.test_split()
+    chunks = [split.float_images(slice(i, i + 2000)) for i in range(0, len(split), 2000)]
     return [float(np.mean([metrics.mse(ui.pca(d).reconstruct(x), x) for x in chunks])) for d in SIZES]
 
 
@@ -171,7 +172,7 @@ def gallery() -> None:
     split = ui.test_split()
     labels = split.labels
     picks = [int(np.nonzero(labels == d)[0][0]) for d in digits]
-    x = split.floats[picks]
+    x = split.float_images(picks)
     pca_rec = ui.pca(m.latent_dim).reconstruct(x)[:, 0]
     ae_rec = m.reconstruct(x)[:, 0]
     for orig, p, a in zip(x[:, 0], pca_rec, ae_rec):

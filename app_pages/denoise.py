@@ -33,7 +33,7 @@ def choose_inputs() -> tuple[list[uploads.Upload], bool]:
     pick_seed = c2.number_input("Which digits (seed)", 0, 10_000, 0, key="dn_pick")
     split = ui.test_split()
     idx = np.random.default_rng(int(pick_seed)).choice(len(split), count, replace=False)
-    return [uploads.Upload(f"test #{i}", f"test-{i}", split.floats[i, 0], index=k)
+    return [uploads.Upload(f"test #{i}", f"test-{i}", split.float_images(i)[0], index=k)
             for k, i in enumerate(idx)], False
 
 

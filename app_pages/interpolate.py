@@ -22,7 +22,7 @@ def pick(label: str, key: str, default_digit: int) -> int:
 def interpolation() -> None:
     a, b = pick("From", "ia", 1), pick("To", "ib", 7)
     split = ui.test_split()
-    xa, xb = split.floats[a:a + 1], split.floats[b:b + 1]
+    xa, xb = split.float_images(slice(a, a + 1)), split.float_images(slice(b, b + 1))
     t = np.linspace(0, 1, STEPS, dtype=np.float32)[:, None]  # (STEPS, 1)
     rows = {"pixel space (a cross-fade)": ((1 - t)[:, :, None, None] * xa + t[:, :, None, None] * xb)[:, 0]}
     for name in (AE, VAE):

@@ -158,7 +158,7 @@ def _explorer() -> None:
     picked = st.session_state.picked
     if picked is not None:
         split = ui.test_split()
-        image = split.floats[picked, 0]
+        image = split.float_images(picked)[0]
         code = ui.test_codes(name)[picked]
         label = int(split.labels[picked])
         recon = ui.decode(name, code[None], label if digit is not None else None)[0]

@@ -18,7 +18,7 @@ def inputs() -> list[uploads.Upload]:
     seed = st.number_input("Which digits (seed)", 0, 10_000, 1, key="sr_pick")
     split = ui.test_split()
     idx = np.random.default_rng(int(seed)).choice(len(split), 3, replace=False)
-    return [uploads.Upload(f"test #{i}", f"test-{i}", split.floats[i, 0], index=k) for k, i in enumerate(idx)]
+    return [uploads.Upload(f"test #{i}", f"test-{i}", split.float_images(i)[0], index=k) for k, i in enumerate(idx)]
 
 
 @st.fragment

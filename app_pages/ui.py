@@ -48,8 +48,10 @@ def _load(name: str) -> OnnxModel:
     return _freeze_loaded(load_onnx(name))
 
 
+@st.cache_resource(show_spinner=False)
 def releases() -> list[dict]:
-    """The shipped releases in the lesson's order (explorer.releases, through releases.json)."""
+    """The shipped releases in the lesson's order (explorer.releases, through releases.json).
+    Read once per process, like the models; never mutated."""
     return load_catalog()["releases"]
 
 
@@ -112,7 +114,7 @@ def _pca_full() -> PCABaseline:
     except WeightsError:
         # Without the shipped fit, fit it here: it needs the 60,000 training digits in memory.
         with st.spinner("Fitting PCA on the 60,000 training digits..."):
-            return PCABaseline.fit(SHIPPED_PCA_COMPONENTS, train_split().floats)
+            return PCABaseline.fit(SHIPPED_PCA_COMPONENTS, train_split().float_images())
 
 
 def pca(n_components: int) -> PCABaseline:
@@ -122,14 +124,12 @@ def pca(n_components: int) -> PCABaseline:
 
 @st.cache_data(show_spinner="Encoding the 10,000 test digits...")
 def test_codes(name: str) -> np.ndarray:
-    m, split = _load(name), test_split()
-    # In small batches: one pass over all 10,000 digits holds ~600 MB of activations at once.
-    return m.batched("encode", split.floats, split.labels if m.conditional else None, batch=250)
-
-
-@st.cache_data(show_spinner=False)
-def pca_codes(n_components: int) -> np.ndarray:
-    return pca(n_components).encode(test_split().floats)
+    m, split, batch = _load(name), test_split(), 250
+    # In small batches, each converted to floats on its own: one pass over all 10,000 digits
+    # holds ~600 MB of activations at once, and their floats 31 MB.
+    return np.concatenate([m.encode(split.float_images(slice(i, i + batch)),
+                                    split.labels[i:i + batch] if m.conditional else None)
+                           for i in range(0, len(split), batch)])
 
 
 @st.cache_data(show_spinner="Decoding a grid over the latent plane...")

@@ -63,10 +63,10 @@ class ArraySplit:
     def __len__(self) -> int:
         return len(self.labels)
 
-    @functools.cached_property
-    def floats(self) -> np.ndarray:
-        """Images as float32 in [0, 1], (N, 1, 28, 28); computed once, treat as read-only."""
-        return self.images.astype(np.float32) / np.float32(255.0)
+    def float_images(self, index=slice(None)) -> np.ndarray:
+        """Images[index] as float32 in [0, 1], (n, 1, 28, 28), the values `Split.floats` holds.
+        Converted per call, not kept: the app holds 8 MB of uint8 test digits, not 31 MB of floats."""
+        return self.images[index].astype(np.float32) / np.float32(255.0)
 
 
 @dataclass(frozen=True)

@@ -82,9 +82,9 @@ def test_batched_calls_equal_one_call_and_sparsity_equals_evaluate():
     arrays, split = load_arrays("mnist", train=False), load_split("mnist", train=False)
     np.testing.assert_array_equal(arrays.images, split.images.numpy())
     np.testing.assert_array_equal(arrays.labels, split.labels.numpy())
-    np.testing.assert_array_equal(arrays.floats, split.floats.numpy())
+    np.testing.assert_array_equal(arrays.float_images(), split.floats.numpy())
     model = load_onnx("cvae-2")
-    x, y = arrays.floats[:300], arrays.labels[:300]
+    x, y = arrays.float_images(slice(300)), arrays.labels[:300]
     np.testing.assert_array_equal(model.batched("encode", x, y, batch=128), model.encode(x, y))
     # The Models page's sparsity (ONNX codes, numpy) is the one evaluate measures with PyTorch.
     ours = code_sparsity(load_onnx("sparse_ae-32").batched("encode", x))
