@@ -7,7 +7,6 @@ from PIL import Image, ImageDraw
 from app_pages import ui, uploads
 from app_pages.components.draw_pad import draw_pad
 from explorer import baselines, metrics, noise
-from explorer.preprocess import to_grayscale_28
 
 MODEL = "denoising_ae"
 PCA_COMPONENTS = 32
@@ -86,6 +85,8 @@ def score(out: np.ndarray, clean: np.ndarray) -> str:
 
 def not_a_digit() -> np.ndarray:
     """A small picture that is not a digit: a face, drawn so the app needs no image files."""
+    from explorer.preprocess import to_grayscale_28  # after the page's title: see app_pages/uploads.py
+
     image = Image.new("L", (112, 112), 0)
     d = ImageDraw.Draw(image)
     d.ellipse((10, 10, 102, 102), outline=255, width=6)
