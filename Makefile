@@ -22,7 +22,7 @@ $(MNIST): $(STAMP)
 
 # ONNX beside every shipped model's safetensors (deterministic; re-exports only stale ones).
 ONNX_STAMP := pretrained/.onnx-exported
-$(ONNX_STAMP): $(STAMP) $(wildcard pretrained/*/*/model.safetensors) explorer/export.py
+$(ONNX_STAMP): $(STAMP) $(wildcard pretrained/*/*/model.safetensors) explorer/export.py explorer/releases.py
 	$(BIN)/python -m explorer.export
 	touch $(ONNX_STAMP)
 

@@ -9,7 +9,7 @@ import streamlit as st
 from app_pages import ui
 from explorer.beta import BETA_HIDDEN, BETAS, COLLAPSE_KL_NATS, beta_release, collapsed, figures, what_changed
 from app_pages.components.latent_pad import sprite_sheet
-from explorer.pretrained import train_command
+from explorer.shipped import train_command
 
 MANIFOLD_STEPS = 20
 READOUTS = [  # card key, label, format, True when a rise is bad
@@ -41,7 +41,7 @@ def common_range(betas: tuple[float, ...]) -> float:
 def scatter_base(beta: float, r: float) -> dict:
     """The test codes coloured by digit, with the prior's 1- and 2-sigma circles. A dict
     built and validated once per beta (a resource: never mutated, see `scatter_figure`)."""
-    codes, labels = ui.test_codes(beta_release(beta)), ui.test_split().labels.numpy()
+    codes, labels = ui.test_codes(beta_release(beta)), ui.test_split().labels
     fig = go.Figure()
     for digit in range(10):
         mask = labels == digit

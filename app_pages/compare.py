@@ -3,7 +3,6 @@
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-import torch
 
 from app_pages import ui
 from explorer import metrics
@@ -18,12 +17,10 @@ BULK = (0.5, 99.5)  # percentiles each axis is ranged to; points beyond are pinn
 @st.cache_data(show_spinner="Encoding the test digits...")
 def codes_for(method: str) -> np.ndarray:
     """(SHOWN, 2) codes of the first SHOWN test digits: only these are drawn, so only these are encoded."""
-    x = ui.test_split().floats[:SHOWN]
+    x = ui.test_split().float_images(slice(SHOWN))
     if METHODS[method] is None:
         return ui.pca(2).encode(x)
-    m = ui.model(METHODS[method])
-    with torch.no_grad():
-        return np.concatenate([m.encode(x[i:i + 500]).numpy() for i in range(0, SHOWN, 500)])
+    return ui.model(METHODS[method]).batched("encode", x, batch=500)
 
 
 def axis_ranges(codes: np.ndarray) -> list[tuple[float, float]]:
@@ -39,7 +36,7 @@ def axis_ranges(codes: np.ndarray) -> list[tuple[float, float]]:
 def on_select(key: str) -> None:
     points = st.session_state.get(key, {}).get("selection", {}).get("points", [])
     # Trace d holds the shown digits d in test-set order, so (trace, point) gives the test index.
-    labels = ui.test_split().labels.numpy()[:SHOWN]
+    labels = ui.test_split().labels[:SHOWN]
     by_digit = [np.nonzero(labels == d)[0] for d in range(10)]
     st.session_state.cmp_selected = sorted({int(by_digit[p["curve_number"]][p["point_index"]])
                                             for p in points if p.get("curve_number", 99) < 10})
@@ -54,7 +51,7 @@ def clear_selection() -> None:
 
 
 def figure(method: str, selected: set[int]) -> go.Figure:
-    codes, labels = codes_for(method), ui.test_split().labels.numpy()[:SHOWN]
+    codes, labels = codes_for(method), ui.test_split().labels[:SHOWN]
     (x_lo, x_hi), (y_lo, y_hi) = axis_ranges(codes)
     fig = go.Figure()
     for digit in range(10):
@@ -125,7 +122,8 @@ def table() -> None:
 def pca_curve() -> list[float]:
     # In equal chunks (so the mean of chunk means is the mean): a whole-set reconstruction
     # holds several 31 MB copies of the test set at once.
-    chunks = ui.test_split().floats.split(2000)
+    split = ui.test_split()
+    chunks = [split.float_images(slice(i, i + 2000)) for i in range(0, len(split), 2000)]
     return [float(np.mean([metrics.mse(ui.pca(d).reconstruct(x), x) for x in chunks])) for d in SIZES]
 
 
@@ -172,13 +170,12 @@ def gallery() -> None:
     if m is None or not digits:
         return
     split = ui.test_split()
-    labels = split.labels.numpy()
+    labels = split.labels
     picks = [int(np.nonzero(labels == d)[0][0]) for d in digits]
-    x = split.floats[picks]
-    pca_rec = ui.pca(m.latent_dim).reconstruct(x)[:, 0].numpy()
-    with torch.no_grad():
-        ae_rec = m.reconstruct(x)[:, 0].numpy()
-    for orig, p, a in zip(x[:, 0].numpy(), pca_rec, ae_rec):
+    x = split.float_images(picks)
+    pca_rec = ui.pca(m.latent_dim).reconstruct(x)[:, 0]
+    ae_rec = m.reconstruct(x)[:, 0]
+    for orig, p, a in zip(x[:, 0], pca_rec, ae_rec):
         ui.show_row([orig, p, a], ["original", f"PCA-{m.latent_dim}", name], scale=5)
 
 

@@ -2,13 +2,11 @@
 
 import numpy as np
 import streamlit as st
-import torch
 from PIL import Image, ImageDraw
 
 from app_pages import ui, uploads
 from app_pages.components.draw_pad import draw_pad
 from explorer import baselines, metrics, noise
-from explorer.preprocess import to_grayscale_28
 
 MODEL = "denoising_ae"
 PCA_COMPONENTS = 32
@@ -34,7 +32,7 @@ def choose_inputs() -> tuple[list[uploads.Upload], bool]:
     pick_seed = c2.number_input("Which digits (seed)", 0, 10_000, 0, key="dn_pick")
     split = ui.test_split()
     idx = np.random.default_rng(int(pick_seed)).choice(len(split), count, replace=False)
-    return [uploads.Upload(f"test #{i}", f"test-{i}", split.floats[i, 0].numpy(), index=k)
+    return [uploads.Upload(f"test #{i}", f"test-{i}", split.float_images(i)[0], index=k)
             for k, i in enumerate(idx)], False
 
 
@@ -58,22 +56,21 @@ def denoise(inputs: list[uploads.Upload], own: bool) -> None:
         return
     pca = ui.pca(PCA_COMPONENTS)
     for item in inputs:
-        x = torch.from_numpy(item.image)[None, None]
+        x = item.image[None, None]  # (1, 1, 28, 28)
         noisy = x if mode == AS_IS else noise.corrupt(x, kind, level, seed=int(seed))
-        with torch.no_grad():
-            outputs = {"denoising AE": model.reconstruct(noisy), f"PCA-{PCA_COMPONENTS}": pca.reconstruct(noisy),
-                       "3x3 median": baselines.median_filter(noisy)}
+        outputs = {"denoising AE": model.reconstruct(noisy), f"PCA-{PCA_COMPONENTS}": pca.reconstruct(noisy),
+                   "3x3 median": baselines.median_filter(noisy)}
         if mode == AS_IS:
             # No clean image to score against: the picture is the result.
-            images = [x[0, 0].numpy()] + [out[0, 0].numpy() for out in outputs.values()]
+            images = [x[0, 0]] + [out[0, 0] for out in outputs.values()]
             captions = ["as the model receives it"] + list(outputs)
         else:
-            images = [item.image, noisy[0, 0].numpy()] + [out[0, 0].numpy() for out in outputs.values()]
+            images = [item.image, noisy[0, 0]] + [out[0, 0] for out in outputs.values()]
             captions = ["clean", f"noisy\n{score(noisy, x)}"] + [f"{k}\n{score(v, x)}" for k, v in outputs.items()]
         st.markdown(f"**{item.label}**")
         uploads.show_note(item)
         ui.show_row(images, captions, scale=7)
-        result = outputs["denoising AE"][0, 0].numpy()
+        result = outputs["denoising AE"][0, 0]
         d1, d2 = st.columns(2)
         d1.download_button(f"Download the denoised digit ({28 * DOWNLOAD_SCALE}x{28 * DOWNLOAD_SCALE} PNG)",
                            ui.png_bytes(ui.big(result, DOWNLOAD_SCALE) / 255), file_name=f"{item.stem}-denoised.png",
@@ -82,12 +79,14 @@ def denoise(inputs: list[uploads.Upload], own: bool) -> None:
                            mime="image/png", key=f"dl28_{item.index}_{item.stem}")
 
 
-def score(out: torch.Tensor, clean: torch.Tensor) -> str:
+def score(out: np.ndarray, clean: np.ndarray) -> str:
     return f"PSNR {metrics.psnr(out, clean):.1f} dB, SSIM {metrics.ssim(out, clean):.2f}"
 
 
 def not_a_digit() -> np.ndarray:
     """A small picture that is not a digit: a face, drawn so the app needs no image files."""
+    from explorer.preprocess import to_grayscale_28  # after the page's title: see app_pages/uploads.py
+
     image = Image.new("L", (112, 112), 0)
     d = ImageDraw.Draw(image)
     d.ellipse((10, 10, 102, 102), outline=255, width=6)
@@ -102,10 +101,9 @@ def exercise() -> None:
     model = ui.model(MODEL)
     if model is None:
         return
-    x = torch.from_numpy(not_a_digit())[None, None]
+    x = not_a_digit()[None, None]
     noisy = noise.corrupt(x, "gaussian", 0.3, seed=0)
-    with torch.no_grad():
-        out = model.reconstruct(noisy)
+    out = model.reconstruct(noisy)
     # The sentence follows the measurement, so it cannot contradict the pictures.
     kept = metrics.ssim(out, x)
     if kept >= 0.7:
@@ -117,7 +115,7 @@ def exercise() -> None:
         st.markdown(f"The denoiser learned what *digits* look like. Given a face it has nothing to match and pulls "
                     f"it towards digit-like strokes (SSIM {kept:.2f} against the clean face): it removes noise "
                     f"*and* detail it never saw. An autoencoder is only as general as its training data.")
-    ui.show_row([x[0, 0].numpy(), noisy[0, 0].numpy(), out[0, 0].numpy()],
+    ui.show_row([x[0, 0], noisy[0, 0], out[0, 0]],
                 ["not a digit", f"noisy\n{score(noisy, x)}", f"denoising AE\n{score(out, x)}"], scale=7)
 
 

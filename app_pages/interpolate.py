@@ -3,7 +3,6 @@ draw new digits from the priors of the generative models."""
 
 import numpy as np
 import streamlit as st
-import torch
 
 from app_pages import ui
 
@@ -16,23 +15,22 @@ def pick(label: str, key: str, default_digit: int) -> int:
     c1, c2 = st.columns(2)
     digit = c1.selectbox(f"{label}: digit", list(range(10)), index=default_digit, key=f"{key}_digit")
     which = c2.number_input(f"{label}: which one", 0, 50, 0, key=f"{key}_n")
-    return int(np.nonzero(split.labels.numpy() == digit)[0][which])
+    return int(np.nonzero(split.labels == digit)[0][which])
 
 
 @st.fragment
 def interpolation() -> None:
     a, b = pick("From", "ia", 1), pick("To", "ib", 7)
     split = ui.test_split()
-    xa, xb = split.floats[a:a + 1], split.floats[b:b + 1]
-    t = torch.linspace(0, 1, STEPS)[:, None]
-    rows = {"pixel space (a cross-fade)": ((1 - t)[:, :, None, None] * xa + t[:, :, None, None] * xb)[:, 0].numpy()}
+    xa, xb = split.float_images(slice(a, a + 1)), split.float_images(slice(b, b + 1))
+    t = np.linspace(0, 1, STEPS, dtype=np.float32)[:, None]  # (STEPS, 1)
+    rows = {"pixel space (a cross-fade)": ((1 - t)[:, :, None, None] * xa + t[:, :, None, None] * xb)[:, 0]}
     for name in (AE, VAE):
         model = ui.model(name)
         if model is None:
             continue
-        with torch.inference_mode():
-            za, zb = model.encode(xa), model.encode(xb)
-            rows[f"{name} latent"] = model.decode((1 - t) * za + t * zb)[:, 0].numpy()
+        za, zb = model.encode(xa), model.encode(xb)
+        rows[f"{name} latent"] = model.decode((1 - t) * za + t * zb)[:, 0]
     for title, images in rows.items():
         st.markdown(f"**{title}**")
         ui.show_row(list(images), [f"{v:.2f}" for v in t[:, 0].tolist()], scale=4)

@@ -49,7 +49,7 @@ def on_scatter_select(name: str) -> None:
     points = [p for p in points if p.get("curve_number", 99) < 10]
     if points:
         digit, k = int(points[0]["curve_number"]), int(points[0]["point_index"])
-        index = int(np.nonzero(ui.test_split().labels.numpy() == digit)[0][k])
+        index = int(np.nonzero(ui.test_split().labels == digit)[0][k])
         st.session_state.picked = index
         set_z(*ui.test_codes(name)[index])
 
@@ -60,7 +60,7 @@ def scatter_base(name: str, low: float, high: float) -> dict:
 
     A resource, not data: cache_data would copy 10,000 points on every slider move, and
     `scatter` never mutates it (it builds a new outer dict and data list)."""
-    codes, labels = ui.test_codes(name), ui.test_split().labels.numpy()
+    codes, labels = ui.test_codes(name), ui.test_split().labels
     fig = go.Figure()
     for digit in range(10):
         mask = labels == digit
@@ -113,8 +113,12 @@ def _explorer() -> None:
     # first screen; on a phone the columns stack and the controls follow the pad.
     col_pad, col_controls = st.columns([2.1, 1])
     with col_controls:
-        name = st.selectbox("Model", ui.LATENT_2D_MODELS, index=ui.LATENT_2D_MODELS.index(DEFAULT_MODEL), key="latent_model", on_change=on_model_change,
-                            format_func=ui.label)
+        models = ui.latent_2d_models()
+        if not models:
+            st.error("No 2-D model is shipped. Train them with: `python train_all.py`", icon=":material/error:")
+            return
+        name = st.selectbox("Model", models, index=models.index(DEFAULT_MODEL) if DEFAULT_MODEL in models else 0,
+                            key="latent_model", on_change=on_model_change, format_func=ui.label)
         if ui.model(name) is None:
             return
         if st.session_state.get("scatter_model", name) != name:
@@ -132,7 +136,7 @@ def _explorer() -> None:
     z = np.array([st.session_state.z1, st.session_state.z2], dtype=np.float32)
     with col_pad:
         onnx_pad(name, low=low, high=high, z=(float(z[0]), float(z[1])), conditional=digit is not None,
-                 variational=hasattr(ui.model(name), "posterior"), digit=digit or 0,
+                 variational=ui.model(name).variational, digit=digit or 0,
                  fallback_sheet=_sheet_url(name, low, high, digit or 0), fallback_steps=PAD_STEPS,
                  background=_background_url(name, low, high, digit or 0), key="latent_pad",
                  on_change=on_pad_release)
@@ -154,7 +158,7 @@ def _explorer() -> None:
     picked = st.session_state.picked
     if picked is not None:
         split = ui.test_split()
-        image = split.floats[picked, 0].numpy()
+        image = split.float_images(picked)[0]
         code = ui.test_codes(name)[picked]
         label = int(split.labels[picked])
         recon = ui.decode(name, code[None], label if digit is not None else None)[0]

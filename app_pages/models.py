@@ -4,9 +4,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages import ui
-from explorer.evaluate import sparsity
-from explorer.pretrained import PRETRAINED_ROOT, list_pretrained, train_command
-from explorer.releases import RELEASES
+from explorer.metrics import code_sparsity as sparsity
+from explorer.shipped import PRETRAINED_ROOT, list_pretrained, train_command
 
 
 def latent_lines(m: dict) -> list[str]:
@@ -39,8 +38,8 @@ METRIC_LINES = {"latent": latent_lines, "denoise": denoise_lines, "super_resolut
 @st.cache_data(show_spinner="Measuring code sparsity on the test digits...")
 def code_sparsity(name: str) -> dict | None:
     """Mean code activation and near-zero fraction of `name` on the 10,000 test digits."""
-    model, test = ui.model(name), ui.test_split()
-    return None if model is None else sparsity(model, test.floats)
+    # The codes the ONNX encoder gives (the same ones evaluate.sparsity measures with PyTorch).
+    return None if ui.model(name) is None else sparsity(ui.test_codes(name))
 
 
 def sparsity_lines() -> list[str]:
@@ -106,7 +105,7 @@ def main() -> None:
         st.warning("No shipped weights found in pretrained/mnist. Train them with `python train_all.py`.")
         return
     # The lesson's order (explorer.releases), not alphabetical; anything else shipped goes last.
-    order = {n: i for i, n in enumerate(RELEASES)}
+    order = {r["name"]: i for i, r in enumerate(ui.releases())}
     names = sorted(names, key=lambda n: (order.get(n, len(order)), n))
     summary_table(names)
     for name in names:

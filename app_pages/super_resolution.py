@@ -2,7 +2,6 @@
 
 import numpy as np
 import streamlit as st
-import torch
 
 from app_pages import uploads
 from app_pages import ui
@@ -19,7 +18,7 @@ def inputs() -> list[uploads.Upload]:
     seed = st.number_input("Which digits (seed)", 0, 10_000, 1, key="sr_pick")
     split = ui.test_split()
     idx = np.random.default_rng(int(seed)).choice(len(split), 3, replace=False)
-    return [uploads.Upload(f"test #{i}", f"test-{i}", split.floats[i, 0].numpy(), index=k) for k, i in enumerate(idx)]
+    return [uploads.Upload(f"test #{i}", f"test-{i}", split.float_images(i)[0], index=k) for k, i in enumerate(idx)]
 
 
 @st.fragment
@@ -31,15 +30,14 @@ def upscale(images: list[uploads.Upload]) -> None:
     if model is None:
         return
     for item in images:
-        x = torch.from_numpy(item.image)[None, None]
+        x = item.image[None, None]  # (1, 1, 28, 28)
         low = model.downsample(x)
-        with torch.no_grad():
-            nearest, bicubic = baselines.upscale(low, 28, "nearest"), baselines.upscale(low, 28, "bicubic")
-            restored = model.reconstruct(low)
+        nearest, bicubic = baselines.upscale(low, 28, "nearest"), baselines.upscale(low, 28, "bicubic")
+        restored = model.reconstruct(low)
         st.markdown(f"**{item.label}**")
         uploads.show_note(item)
         # The low-res image is shown with its big pixels (nearest neighbour) at the others' size.
-        ui.show_row([item.image, nearest[0, 0].numpy(), bicubic[0, 0].numpy(), restored[0, 0].numpy()],
+        ui.show_row([item.image, nearest[0, 0], bicubic[0, 0], restored[0, 0]],
                     ["original", f"low-res {28 // factor}x{28 // factor}\nPSNR {metrics.psnr(nearest, x):.1f} dB",
                      f"bicubic\nPSNR {metrics.psnr(bicubic, x):.1f} dB",
                      f"autoencoder\nPSNR {metrics.psnr(restored, x):.1f} dB"], scale=7)

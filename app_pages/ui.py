@@ -3,6 +3,9 @@
 Models are `st.cache_resource` (one copy per process, never mutated by a session);
 arrays derived from them are `st.cache_data`. A missing or damaged weight file turns
 into an error box that names the model and the command that trains it; the page goes on.
+
+The server never imports PyTorch (tests/test_app_no_torch.py): models are their ONNX exports
+run by onnxruntime (`explorer.onnx_models`), data, noise, metrics and baselines are numpy.
 """
 
 from __future__ import annotations
@@ -14,16 +17,13 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
-import torch
 from PIL import Image
 
 from explorer.baselines import PCABaseline
-from explorer.data import DataUnavailableError, Split, batched, load_split
-from explorer.models import Autoencoder
-from explorer.pretrained import SHIPPED_PCA_COMPONENTS, WeightsError, load_card, load_pca, load_pretrained
-from explorer.releases import RELEASES, names_for
+from explorer.data import ArraySplit, DataUnavailableError, load_arrays
+from explorer.onnx_models import OnnxModel, OnnxWeightsError, load_onnx
+from explorer.shipped import SHIPPED_PCA_COMPONENTS, WeightsError, load_card, load_catalog, load_pca
 
-LATENT_2D_MODELS = names_for("latent", latent_dim=2)  # the models whose code is a plane
 BENCHMARK_JSON = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
 DIGIT_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]  # Plotly's D3 palette
@@ -43,22 +43,40 @@ def _freeze_loaded(value):
 
 
 @st.cache_resource(show_spinner="Loading model...")
-def _load(name: str) -> Autoencoder:
-    # Shared by every session's thread: nothing here may set per-thread state such as
-    # grad mode; each inference below runs under torch.inference_mode() itself.
-    return _freeze_loaded(load_pretrained(name))
+def _load(name: str) -> OnnxModel:
+    # Shared by every session's thread: onnxruntime's `run` is thread-safe.
+    return _freeze_loaded(load_onnx(name))
+
+
+@st.cache_resource(show_spinner=False)
+def releases() -> list[dict]:
+    """The shipped releases in the lesson's order (explorer.releases, through releases.json).
+    Read once per process, like the models; never mutated."""
+    return load_catalog()["releases"]
+
+
+def names_for(task: str, latent_dim: int | None = None) -> list[str]:
+    """What a model picker lists: releases of one task (and code size), in release order."""
+    return [r["name"] for r in releases()
+            if r["picker"] and r["task"] == task and (latent_dim is None or r["latent_dim"] == latent_dim)]
+
+
+def latent_2d_models() -> list[str]:
+    return names_for("latent", latent_dim=2)  # the models whose code is a plane
 
 
 def label(name: str) -> str:
     """What a model picker shows: the release's label and its name."""
-    return f"{RELEASES[name].label}  ({name})" if name in RELEASES else name
+    labels = {r["name"]: r["label"] for r in releases()}
+    return f"{labels[name]}  ({name})" if labels.get(name, name) != name else name
 
 
-def model(name: str) -> Autoencoder | None:
+def model(name: str) -> OnnxModel | None:
     """The shipped model, or None after showing an error that says how to train it."""
     try:
         return _load(name)
-    except WeightsError as exc:
+    except OnnxWeightsError as exc:
+        # A model that was never trained has no folder: the message names train_all.py.
         st.error(f"**{name} is not available.** {exc}", icon=":material/error:")
         return None
 
@@ -71,16 +89,17 @@ def card(name: str) -> dict | None:
 
 
 @st.cache_resource(show_spinner="Loading the MNIST test set...")
-def test_split() -> Split:
-    return _freeze_loaded(load_split("mnist", train=False))
+def test_split() -> ArraySplit:
+    # No download here: that would go through torchvision, and so PyTorch (`make setup` fetches it).
+    return _freeze_loaded(load_arrays("mnist", train=False, download=False))
 
 
 @st.cache_resource(show_spinner="Loading the MNIST training set...")
-def train_split() -> Split:
-    return _freeze_loaded(load_split("mnist", train=True))
+def train_split() -> ArraySplit:
+    return _freeze_loaded(load_arrays("mnist", train=True, download=False))
 
 
-def data_or_stop() -> Split:
+def data_or_stop() -> ArraySplit:
     try:
         return test_split()
     except DataUnavailableError as exc:
@@ -95,7 +114,7 @@ def _pca_full() -> PCABaseline:
     except WeightsError:
         # Without the shipped fit, fit it here: it needs the 60,000 training digits in memory.
         with st.spinner("Fitting PCA on the 60,000 training digits..."):
-            return PCABaseline.fit(SHIPPED_PCA_COMPONENTS, train_split().floats)
+            return PCABaseline.fit(SHIPPED_PCA_COMPONENTS, train_split().float_images())
 
 
 def pca(n_components: int) -> PCABaseline:
@@ -105,14 +124,12 @@ def pca(n_components: int) -> PCABaseline:
 
 @st.cache_data(show_spinner="Encoding the 10,000 test digits...")
 def test_codes(name: str) -> np.ndarray:
-    m, split = _load(name), test_split()
-    # In small batches: one pass over all 10,000 digits holds ~600 MB of activations at once.
-    return batched(m.encode, split.floats, split.labels if m.conditional else None, batch=250).numpy()
-
-
-@st.cache_data(show_spinner=False)
-def pca_codes(n_components: int) -> np.ndarray:
-    return pca(n_components).encode(test_split().floats)
+    m, split, batch = _load(name), test_split(), 250
+    # In small batches, each converted to floats on its own: one pass over all 10,000 digits
+    # holds ~600 MB of activations at once, and their floats 31 MB.
+    return np.concatenate([m.encode(split.float_images(slice(i, i + batch)),
+                                    split.labels[i:i + batch] if m.conditional else None)
+                           for i in range(0, len(split), batch)])
 
 
 @st.cache_data(show_spinner="Decoding a grid over the latent plane...")
@@ -121,20 +138,16 @@ def decode_grid(name: str, steps: int, low: float, high: float, digit: int = 0) 
     m = _load(name)
     axis = np.linspace(low, high, steps, dtype=np.float32)
     z1, z2 = np.meshgrid(axis, axis[::-1])
-    z = torch.from_numpy(np.stack([z1.ravel(), z2.ravel()], 1))
-    y = torch.full((len(z),), digit) if m.conditional else None
-    with torch.inference_mode():
-        out = torch.cat([m.decode(z[i:i + 1024], None if y is None else y[i:i + 1024]) for i in range(0, len(z), 1024)])
-    return out.numpy().reshape(steps, steps, 28, 28)
+    z = np.stack([z1.ravel(), z2.ravel()], 1)
+    y = np.full(len(z), digit) if m.conditional else None
+    return m.batched("decode", z, y, batch=1024).reshape(steps, steps, 28, 28)
 
 
 def decode(name: str, z: np.ndarray, digit: int | None = None) -> np.ndarray:
     """(N, 2) codes -> (N, 28, 28) images."""
     m = _load(name)
-    zt = torch.as_tensor(np.asarray(z, dtype=np.float32)).reshape(-1, m.latent_dim)
-    y = torch.full((len(zt),), int(digit or 0)) if m.conditional else None
-    with torch.inference_mode():
-        return m.decode(zt, y).numpy()[:, 0]
+    z = np.asarray(z, dtype=np.float32).reshape(-1, m.latent_dim)
+    return m.decode(z, np.full(len(z), int(digit or 0)) if m.conditional else None)[:, 0]
 
 
 def latent_range(name: str) -> tuple[float, float]:

@@ -10,7 +10,10 @@ import numpy as np
 import streamlit as st
 
 from app_pages import ui
-from explorer.preprocess import ImageError, to_mnist_with_notes
+
+# explorer.preprocess is imported where an image is converted: it loads scipy.ndimage, about
+# 0.8 s on the 2-core machine, which would otherwise delay the first content of the pages
+# that import this module even when nobody uploads anything.
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class Upload:
 def convert(data: bytes) -> tuple[np.ndarray, str | None]:
     """`to_mnist`'s image and what preprocessing wants the person to know (e.g. that the photo
     held two digit-sized marks and the largest was used); `show_note` puts it under the image."""
+    from explorer.preprocess import to_mnist_with_notes
+
     result = to_mnist_with_notes(data)
     return result.image, " ".join(result.notes) or None
 
@@ -32,6 +37,10 @@ def convert(data: bytes) -> tuple[np.ndarray, str | None]:
 def read(files) -> list[Upload]:
     """Convert each upload; a bad file gets a clear message on the page and is skipped.
     A phone calls every photo `image.jpg`: files with the same name all show, numbered."""
+    if not files:
+        return []
+    from explorer.preprocess import ImageError
+
     uploads, seen = [], {}
     for index, f in enumerate(files or []):
         data = f.getvalue()

@@ -15,7 +15,7 @@ import numpy as np
 from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, drag_in_circles, running_app, wait_for_pad, wait_until_idle
 
 APP = str(ROOT / "app.py")
-PAGES = ["latent", "compare", "denoise", "super_resolution", "interpolate", "models"]
+PAGES = ["latent", "compare", "denoise", "super_resolution", "interpolate", "beta", "models"]
 
 
 def first_renders() -> dict:
@@ -128,7 +128,8 @@ def browser_session(seconds: float = 3.0, latent_moves: int = 30) -> dict:
 
 TARGETS = {"first_content_s": 3.0, "complete_s": 5.0, "warm_switch_s": 1.5}
 TITLES = {"latent": "Latent explorer", "compare": "AE against PCA", "denoise": "Denoise",
-          "super_resolution": "Super-resolution", "interpolate": "Interpolate and sample", "models": "Models"}
+          "super_resolution": "Super-resolution", "interpolate": "Interpolate and sample",
+          "beta": "The beta trade-off", "models": "Models"}
 
 
 def page_timings(pages: list[str] = PAGES) -> dict:

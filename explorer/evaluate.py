@@ -86,9 +86,8 @@ def sparsity(model: Autoencoder, images: torch.Tensor, labels: torch.Tensor | No
     units whose magnitude is below `near_zero`, the units an L1 penalty switches off."""
     if len(images) == 0:
         raise ValueError("sparsity needs at least one image")
-    codes = batched(model.encode, images, labels if model.conditional else None).float()
-    return {"mean_activation": float(codes.mean()),
-            "near_zero_fraction": float((codes.abs() < near_zero).float().mean())}
+    codes = batched(model.encode, images, labels if model.conditional else None)
+    return metrics.code_sparsity(codes.float().numpy(), near_zero)
 
 
 def denoising_metrics(model: Autoencoder, train: Split, test: Split, pca: PCABaseline) -> dict:

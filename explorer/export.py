@@ -18,6 +18,9 @@ made from (`safetensors_sha256`): a test and `--check` catch an export older tha
 The export is deterministic (the TorchScript exporter, fixed opset, constant folding on the
 CPU): the same weights give the same bytes, so the files are made at set-up (`make setup`)
 and at train time instead of being stored in git a second time.
+
+Beside the folders it writes `pretrained/<dataset>/releases.json`, the release list the app's
+server reads without importing PyTorch (`explorer.shipped.load_catalog`), from `RELEASES`.
 """
 
 from __future__ import annotations
@@ -34,8 +37,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from explorer.models import Autoencoder
+from explorer.atomic import replace_atomically
+from explorer.models import MODELS, Autoencoder
 from explorer.pretrained import PRETRAINED_ROOT, list_pretrained, load_model
+from explorer.releases import RELEASES
+from explorer.shipped import CATALOG_FILE, catalog_path
 
 OPSET = 17  # ONNX Runtime Web 1.30 and onnxruntime 1.32 both run it fully
 SHA_KEY = "safetensors_sha256"
@@ -125,6 +131,22 @@ def _export_one(module: nn.Module, inputs: dict, outputs: list[str], path: Path,
         tmp.unlink(missing_ok=True)
 
 
+def catalog() -> dict:
+    """What the app needs of `RELEASES` and `MODELS`, as `explorer.shipped.load_catalog` returns it."""
+    return {"releases": [{"name": name, "label": r.label, "task": r.task, "latent_dim": r.latent_dim, "picker": r.picker}
+                         for name, r in RELEASES.items()],
+            "tasks": {family: cls.task for family, cls in MODELS.items()}}
+
+
+def write_catalog(dataset_folder: Path) -> Path:
+    path = Path(dataset_folder) / CATALOG_FILE
+    text = json.dumps(catalog(), indent=1) + "\n"
+    if not path.is_file() or path.read_text() != text:  # unchanged: no write, no new mtime
+        with replace_atomically(path) as tmp:
+            Path(tmp).write_text(text)
+    return path
+
+
 def export_release(folder: Path) -> list[Path]:
     """Write the ONNX files of one release folder (see the module docstring); returns their paths.
 
@@ -147,6 +169,7 @@ def export_release(folder: Path) -> list[Path]:
         for filename, (module, inputs, outputs) in graphs(model).items():
             _export_one(module.eval(), inputs, outputs, folder / filename, metadata)
             written.append(folder / filename)
+    write_catalog(folder.parent)
     return written
 
 
@@ -182,6 +205,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     torch.manual_seed(0)
     problems = []
+    if args.check:
+        path = catalog_path(args.dataset, args.root)
+        if not path.is_file() or json.loads(path.read_text()) != catalog():
+            problems.append(f"{path} is missing or does not list explorer.releases.RELEASES")
+    else:
+        print(f"release list: {write_catalog(args.root / args.dataset)}")
     for name in names:
         folder = args.root / args.dataset / name
         if args.check:

@@ -1,7 +1,9 @@
 """Image-quality and latent-quality measures (the baselines are in `explorer.baselines`).
 
-Images are float tensors (N, 1, H, W) in [0, 1]. PSNR is computed per image and averaged,
-as denoising papers report it; MSE is per pixel, averaged over all pixels and images.
+Images are (N, 1, H, W) in [0, 1]: numpy arrays, or CPU torch tensors (read through
+`np.asarray`, so evaluation passes its tensors unchanged); the measures are numpy, so the
+app's server computes them without PyTorch. PSNR is computed per image and averaged, as
+denoising papers report it; MSE is per pixel, averaged over all pixels and images.
 
 scikit-learn is imported where it is used: importing it costs the app process ~140 MB,
 and the app never computes a k-NN accuracy.
@@ -12,46 +14,70 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 
-def mse(a: torch.Tensor, b: torch.Tensor) -> float:
-    return F.mse_loss(a.float(), b.float()).item()
+def _floats(a) -> np.ndarray:
+    return np.asarray(a, dtype=np.float32)
 
 
-def psnr_per_image(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    err = (a.float() - b.float()).pow(2).flatten(1).mean(1).clamp_min(1e-10)  # cap at 100 dB
-    return 10 * torch.log10(1.0 / err)
+def mse(a, b) -> float:
+    # Summed in float64: 7.8 million float32 squares would lose digits.
+    return float(np.mean(np.square(_floats(a) - _floats(b)), dtype=np.float64))
 
 
-def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    return psnr_per_image(a, b).mean().item()
+def psnr_per_image(a, b) -> np.ndarray:
+    a, b = _floats(a), _floats(b)
+    err = np.square(a - b).reshape(len(a), -1).mean(1, dtype=np.float64).clip(1e-10)  # cap at 100 dB
+    return 10 * np.log10(1.0 / err)
+
+
+def psnr(a, b) -> float:
+    return float(psnr_per_image(a, b).mean())
 
 
 @functools.lru_cache(maxsize=4)
-def _gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
-    x = torch.arange(size, dtype=torch.float32) - size // 2
-    g = torch.exp(-x.pow(2) / (2 * sigma**2))
-    g = g / g.sum()
-    return (g[:, None] * g[None, :])[None, None]  # (1, 1, size, size)
+def _gaussian_1d(size: int = 11, sigma: float = 1.5) -> np.ndarray:
+    x = np.arange(size, dtype=np.float64) - size // 2
+    g = np.exp(-x**2 / (2 * sigma**2))
+    return g / g.sum()
 
 
-def ssim_per_image(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def _window_mean(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Gaussian-weighted mean over every window that fits inside the image ('valid'): the
+    11x11 window is the outer product g g^T, so two 1-D passes. (N, H, W) -> (N, H-10, W-10)."""
+    k = len(g)
+    h, w = x.shape[1] - k + 1, x.shape[2] - k + 1
+    # A sum of k shifted slices: no (N, H, W, k) window array in memory for 10,000 images.
+    rows = sum(g[i] * x[:, i:i + h, :] for i in range(k))
+    return sum(g[i] * rows[:, :, i:i + w] for i in range(k))
+
+
+def ssim_per_image(a, b) -> np.ndarray:
     """SSIM (Wang et al. 2004) with an 11x11 Gaussian window, sigma 1.5, data range 1."""
-    w = _gaussian_window().to(a.device)
+    g = _gaussian_1d()
     c1, c2 = 0.01**2, 0.03**2
-    a, b = a.float(), b.float()
-    mu_a, mu_b = F.conv2d(a, w), F.conv2d(b, w)
-    var_a = F.conv2d(a * a, w) - mu_a.pow(2)
-    var_b = F.conv2d(b * b, w) - mu_b.pow(2)
-    cov = F.conv2d(a * b, w) - mu_a * mu_b
-    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a.pow(2) + mu_b.pow(2) + c1) * (var_a + var_b + c2))
-    return s.flatten(1).mean(1)
+    a = _floats(a).astype(np.float64).reshape(-1, *np.shape(a)[-2:])
+    b = _floats(b).astype(np.float64).reshape(-1, *np.shape(b)[-2:])
+    mu_a, mu_b = _window_mean(a, g), _window_mean(b, g)
+    var_a = _window_mean(a * a, g) - mu_a**2
+    var_b = _window_mean(b * b, g) - mu_b**2
+    cov = _window_mean(a * b, g) - mu_a * mu_b
+    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
+    return s.reshape(len(s), -1).mean(1)
 
 
-def ssim(a: torch.Tensor, b: torch.Tensor) -> float:
-    return ssim_per_image(a, b).mean().item()
+def ssim(a, b) -> float:
+    return float(ssim_per_image(a, b).mean())
+
+
+def code_sparsity(codes, near_zero: float = 0.1) -> dict:
+    """How sparse codes (N, d) are: the mean code activation (the Keras blog's figure: 3.33
+    for its sparse AE against 7.30 for the plain one) and the fraction of code units whose
+    magnitude is below `near_zero`, the units an L1 penalty switches off."""
+    codes = np.asarray(codes, dtype=np.float64)
+    if codes.size == 0:
+        raise ValueError("sparsity needs at least one code")
+    return {"mean_activation": float(codes.mean()), "near_zero_fraction": float((np.abs(codes) < near_zero).mean())}
 
 
 def knn_accuracy(train_codes, train_labels, test_codes, test_labels, k: int = 5) -> float:

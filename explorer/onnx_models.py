@@ -11,15 +11,13 @@ This module must not import torch, not even through `explorer/__init__.py` (whic
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 import numpy as np
 
-# The same default as explorer.pretrained.PRETRAINED_ROOT, which this module cannot import.
-PRETRAINED_ROOT = Path(os.environ.get("EXPLORER_PRETRAINED", Path(__file__).resolve().parent.parent / "pretrained"))
-EXPORT_COMMAND = "python -m explorer.export"
+from explorer.baselines import downsample
+from explorer.shipped import EXPORT_COMMAND, PRETRAINED_ROOT
 
 
 class OnnxWeightsError(RuntimeError):
@@ -40,6 +38,12 @@ class OnnxModel:
         # pool per model would multiply idle threads and their stacks.
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
+        # No per-session arena or planned buffers: each session kept the activations of its
+        # largest batch (250 digits through a conv encoder) for good, ~110 MB over the app's
+        # models; freed after each call the server holds ~40 MB (measured with every model
+        # encoding the test set). The models are small: allocating per call costs little.
+        options.enable_mem_pattern = False
+        options.enable_cpu_mem_arena = False
         self.sessions = {}
         for filename in files:
             path = self.folder / filename
@@ -55,6 +59,9 @@ class OnnxModel:
         self.has_latent = "encoder.onnx" in self.sessions
         self.conditional = meta.get("conditional") == "true"
         self.variational = meta.get("variational") == "true"
+        # The side of the images the first graph takes: 28, or 28 / factor for super-resolution.
+        self.input_side = next(iter(self.sessions.values())).get_inputs()[0].shape[-1]
+        self.factor = 28 // self.input_side if isinstance(self.input_side, int) else 1
 
     def _run(self, filename: str, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
         return self.sessions[filename].run(None, feeds)
@@ -88,6 +95,10 @@ class OnnxModel:
         codes = np.ascontiguousarray(codes, dtype=np.float32).reshape(-1, self.latent_dim)
         return self._run("decoder.onnx", {"code": codes, **self._digits(digits, len(codes))})[0]
 
+    def downsample(self, images: np.ndarray) -> np.ndarray:
+        """Super-resolution's input: (N, 1, 28, 28) average-pooled to (N, 1, 28/f, 28/f)."""
+        return downsample(images, self.factor)
+
     def reconstruct(self, images: np.ndarray, digits=None) -> np.ndarray:
         """The whole forward pass: (N, 1, H, W) -> (N, 1, 28, 28) (super-resolution: low-res in)."""
         if self.has_latent:
@@ -96,6 +107,14 @@ class OnnxModel:
 
     forward = reconstruct
     __call__ = reconstruct
+
+    def batched(self, method: str, images: np.ndarray, digits=None, batch: int = 500) -> np.ndarray:
+        """`encode`/`reconstruct`/... over slices of `batch` images: one call on 10,000 digits
+        would hold hundreds of MB of activations at once."""
+        fn = getattr(self, method)
+        outs = [fn(images[i:i + batch], None if digits is None else digits[i:i + batch])
+                for i in range(0, len(images), batch)]
+        return np.concatenate(outs)
 
 
 _cache: dict[Path, OnnxModel] = {}

@@ -13,37 +13,22 @@ so an interrupted write never leaves half a model and the last good weights stay
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.numpy import load_file as load_numpy
 from safetensors.numpy import save_file as save_numpy
 from safetensors.torch import load_file, save_file
 
 from explorer.atomic import replace_atomically
 from explorer.baselines import PCABaseline
 from explorer.models import MODELS, Autoencoder, build, family_of
+# The torch-free half (cards, the PCA fit, the release list), re-exported: the app imports it from there.
+from explorer.shipped import (PRETRAINED_ROOT, SHIPPED_PCA_COMPONENTS, WeightsError, list_pretrained,  # noqa: F401
+                              load_pca, model_dir, pca_path, read_card, train_command)
 
-# EXPLORER_PRETRAINED points the app and tools at another release folder (tests use it).
-PRETRAINED_ROOT = Path(os.environ.get("EXPLORER_PRETRAINED", Path(__file__).resolve().parent.parent / "pretrained"))
 FILES = ("card.json", "config.json", "model.safetensors")
-SHIPPED_PCA_COMPONENTS = 64  # the largest PCA any page or card compares with
-
-
-class WeightsError(RuntimeError):
-    """A model's weights are missing or damaged; the message says how to rebuild them."""
-
-
-def train_command(name: str, dataset: str = "mnist") -> str:
-    extra = "" if dataset == "mnist" else f" --dataset {dataset}"
-    return f"python train_all.py --models {name}{extra}"
-
-
-def model_dir(name: str, dataset: str = "mnist", root: Path | None = None) -> Path:
-    return Path(root or PRETRAINED_ROOT) / dataset / name
 
 
 def save_pretrained(model: Autoencoder, folder: Path, card: dict, dtype: torch.dtype | None = None) -> None:
@@ -81,33 +66,20 @@ def load_model(folder: Path, device: torch.device | str | None = None) -> Autoen
     return model.to(device or "cpu").eval()
 
 
-def load_card(name: str, dataset: str = "mnist", root: Path | None = None) -> dict:
-    path = model_dir(name, dataset, root) / "card.json"
-    try:
-        card = json.loads(path.read_text())
-        # Cards written before the task was stored: the family's class declares it.
-        card.setdefault("task", MODELS[card["family"]].task)
-        return card
-    except (OSError, json.JSONDecodeError, KeyError) as exc:
-        raise WeightsError(f"No readable card for '{name}' ({exc}). Train it with: {train_command(name, dataset)}") from exc
-
-
-def list_pretrained(dataset: str = "mnist", root: Path | None = None) -> list[str]:
-    """Names of the shipped models for `dataset` (folders holding a config.json)."""
-    base = Path(root or PRETRAINED_ROOT) / dataset
-    if not base.is_dir():
-        return []
-    return sorted(p.name for p in base.iterdir() if (p / "config.json").is_file() and not p.name.startswith("."))
-
-
 def load_pretrained(name: str, dataset: str = "mnist", device: torch.device | str | None = None,
                     root: Path | None = None) -> Autoencoder:
     """A shipped model in eval mode: `encode`, `decode` and `reconstruct` on (N, 1, H, W) in [0, 1]."""
     return load_model(model_dir(name, dataset, root), device)
 
 
-def pca_path(dataset: str = "mnist", root: Path | None = None) -> Path:
-    return Path(root or PRETRAINED_ROOT) / dataset / "pca.safetensors"
+def load_card(name: str, dataset: str = "mnist", root: Path | None = None) -> dict:
+    card = read_card(name, dataset, root)
+    try:
+        # Cards written before the task was stored: the family's class declares it.
+        card.setdefault("task", MODELS[card["family"]].task)
+    except KeyError as exc:
+        raise WeightsError(f"No readable card for '{name}' ({exc}). Train it with: {train_command(name, dataset)}") from exc
+    return card
 
 
 def save_pca(pca: PCABaseline, path: Path) -> None:
@@ -116,20 +88,3 @@ def save_pca(pca: PCABaseline, path: Path) -> None:
     arrays = {"mean": pca.mean, "components": pca.components}
     with replace_atomically(path) as tmp:
         save_numpy({k: np.ascontiguousarray(v, np.float32) for k, v in arrays.items()}, str(tmp))
-
-
-def load_pca(dataset: str = "mnist", root: Path | None = None) -> PCABaseline:
-    path = pca_path(dataset, root)
-    if not path.is_file():
-        raise WeightsError(f"No PCA baseline at {path}. Write it with: {train_command('pca', dataset)}")
-    try:
-        arrays = load_numpy(str(path))
-        mean, components = arrays["mean"].astype(np.float32), arrays["components"].astype(np.float32)
-        if mean.ndim != 1 or components.ndim != 2 or components.shape[1] != mean.shape[0]:
-            raise ValueError(f"shapes mean {mean.shape}, components {components.shape} do not fit together")
-    except Exception as exc:  # safetensors header, missing keys, wrong shapes
-        raise WeightsError(
-            f"The PCA baseline {path} is damaged ({type(exc).__name__}: {exc}). "
-            f"Rewrite it with: {train_command('pca', dataset)}"
-        ) from exc
-    return PCABaseline(mean, components)

@@ -90,3 +90,29 @@ def test_metadata_describes_the_model():
     assert meta["conditional"] == "true" and meta["variational"] == "true"
     assert meta["latent_dim"] == "2" and meta["num_classes"] == "10"
     assert meta[export.SHA_KEY] == export.sha256(folder / "model.safetensors")
+
+
+def test_release_list_for_the_app_is_current():
+    """The app reads RELEASES through releases.json (it cannot import explorer.releases: torch)."""
+    from explorer.releases import RELEASES, names_for
+    from explorer.shipped import catalog_path, load_card, load_catalog
+
+    assert load_catalog() == export.catalog(), f"{catalog_path()} is stale: run python -m explorer.export"
+    releases = load_catalog()["releases"]
+    assert [r["name"] for r in releases] == list(RELEASES)
+    pickers = [r["name"] for r in releases if r["picker"] and r["task"] == "latent" and r["latent_dim"] == 2]
+    assert pickers == names_for("latent", latent_dim=2) and "vae-2-beta1" not in pickers
+    # A card without a task (the beta set's) gets its family's, as explorer.pretrained.load_card gives it.
+    assert load_card("vae-2-beta1")["task"] == "latent"
+
+
+def test_release_list_without_the_file_falls_back_to_the_cards(tmp_path):
+    from explorer.shipped import load_catalog
+
+    for name, card in {"vae-2": {"task": "latent", "latent_dim": 2}, "vae-2-beta1": {"latent_dim": 2}}.items():
+        (tmp_path / "mnist" / name).mkdir(parents=True)
+        (tmp_path / "mnist" / name / "config.json").write_text("{}")
+        (tmp_path / "mnist" / name / "card.json").write_text(json.dumps(card))
+    releases = load_catalog(root=tmp_path)["releases"]
+    assert [(r["name"], r["label"], r["picker"]) for r in releases] == [("vae-2", "vae-2", True),
+                                                                       ("vae-2-beta1", "vae-2-beta1", False)]

@@ -6,8 +6,10 @@ import torch
 from skimage.metrics import structural_similarity
 from sklearn.decomposition import PCA
 
-from explorer import metrics
-from explorer.baselines import PCABaseline, median_filter
+import torch.nn.functional as F
+
+from explorer import metrics, noise
+from explorer.baselines import PCABaseline, downsample, gaussian_blur, median_filter, upscale
 
 
 def low_rank_images(n: int = 400, rank: int = 6, seed: int = 0) -> torch.Tensor:
@@ -60,3 +62,53 @@ def test_median_filter_removes_salt_and_knn_separates_clusters():
     codes = np.concatenate([np.zeros((50, 2)), np.full((50, 2), 10.0)]) + np.random.default_rng(0).normal(size=(100, 2))
     labels = np.repeat([0, 1], 50)
     assert metrics.knn_accuracy(codes, labels, codes, labels) == 1.0
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic"])
+@pytest.mark.parametrize("side", [7, 14])
+def test_upscaling_follows_pytorch_interpolate(mode, side):
+    low = torch.rand(4, 1, side, side, generator=torch.Generator().manual_seed(side))
+    kwargs = {} if mode == "nearest" else {"align_corners": False}
+    reference = F.interpolate(low, size=(28, 28), mode=mode, **kwargs).clamp(0, 1).numpy()
+    np.testing.assert_allclose(upscale(low.numpy(), 28, mode), reference, atol=1e-6)
+    # Bicubic overshoots at edges: the clip to [0, 1] is part of the figure.
+    assert mode != "bicubic" or (F.interpolate(low, size=(28, 28), mode=mode, **kwargs).max() > 1)
+    with pytest.raises(ValueError, match="area"):
+        upscale(low.numpy(), 28, "area")
+
+
+def test_filters_and_pooling_follow_pytorch():
+    x = torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(3))
+    pad = F.pad(x, (1,) * 4, mode="reflect")
+    median = F.unfold(pad, 3).median(dim=1).values.view_as(x)  # the torch version this replaced
+    np.testing.assert_array_equal(median_filter(x.numpy()), median.numpy())
+    size, sigma = 7, 1.0
+    t = torch.arange(size, dtype=torch.float32) - size // 2
+    g = torch.exp(-t.pow(2) / (2 * sigma**2))
+    g = g / g.sum()
+    blurred = F.conv2d(F.pad(x, (3, 3, 0, 0), mode="reflect"), g.view(1, 1, 1, -1))
+    blurred = F.conv2d(F.pad(blurred, (0, 0, 3, 3), mode="reflect"), g.view(1, 1, -1, 1))
+    np.testing.assert_allclose(gaussian_blur(x.numpy(), sigma), blurred.numpy(), atol=1e-6)
+    np.testing.assert_allclose(downsample(x.numpy(), 4), F.avg_pool2d(x, 4).numpy(), atol=1e-6)
+
+
+def test_noise_is_one_formula_drawn_by_numpy_or_torch():
+    x = torch.rand(2, 1, 28, 28, generator=torch.Generator().manual_seed(4))
+    # A tensor is corrupted with torch's seeded draws, exactly as evaluation always did.
+    eps = torch.randn(x.shape, generator=torch.Generator().manual_seed(7))
+    assert torch.equal(noise.corrupt(x, "gaussian", 0.3, seed=7), (x + 0.3 * eps).clamp(0, 1))
+    u = torch.rand(x.shape, generator=torch.Generator().manual_seed(7))
+    flipped = noise.corrupt(x, "salt_pepper", 0.2, seed=7)
+    assert torch.equal(flipped[u < 0.1], torch.zeros_like(flipped[u < 0.1]))
+    assert torch.equal(flipped[(u >= 0.1) & (u < 0.2)], torch.ones_like(flipped[(u >= 0.1) & (u < 0.2)]))
+    assert torch.equal(flipped[u >= 0.2], x[u >= 0.2])
+    # An array (the app) with numpy's: seeded, float32, the same kind of noise.
+    a = x.numpy()
+    noisy = noise.corrupt(a, "gaussian", 0.3, seed=7)
+    assert noisy.dtype == np.float32 and np.array_equal(noisy, noise.corrupt(a, "gaussian", 0.3, seed=7))
+    assert 0.2 < np.std(noisy - a) < 0.3 and noisy.min() >= 0 and noisy.max() <= 1
+    sp = noise.corrupt(a, "salt_pepper", 0.2, seed=1)
+    changed = sp != a
+    assert sp.dtype == np.float32 and 0.15 < changed.mean() < 0.25 and set(np.unique(sp[changed])) <= {0.0, 1.0}
+    with pytest.raises(ValueError, match="salt_pepper"):
+        noise.corrupt(a, "speckle", 0.1)

@@ -64,3 +64,30 @@ def test_the_package_still_offers_load_pretrained():
     code = "from explorer import load_pretrained, list_pretrained; print(len(list_pretrained()))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert int(out.stdout) >= 11
+
+
+@pytest.mark.parametrize("name", ["super_resolution-x2", "super_resolution-x4"])
+def test_onnx_super_resolution_takes_the_same_low_res_input(name):
+    ref, model = load_pretrained(name), load_onnx(name)
+    x = torch.rand(3, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    assert model.factor == ref.config.factor
+    np.testing.assert_allclose(model.downsample(x.numpy()), ref.downsample(x).numpy(), atol=1e-6)
+
+
+def test_batched_calls_equal_one_call_and_sparsity_equals_evaluate():
+    from explorer.data import load_arrays, load_split
+    from explorer.evaluate import sparsity
+    from explorer.metrics import code_sparsity
+
+    arrays, split = load_arrays("mnist", train=False), load_split("mnist", train=False)
+    np.testing.assert_array_equal(arrays.images, split.images.numpy())
+    np.testing.assert_array_equal(arrays.labels, split.labels.numpy())
+    np.testing.assert_array_equal(arrays.float_images(), split.floats.numpy())
+    model = load_onnx("cvae-2")
+    x, y = arrays.float_images(slice(300)), arrays.labels[:300]
+    np.testing.assert_array_equal(model.batched("encode", x, y, batch=128), model.encode(x, y))
+    # The Models page's sparsity (ONNX codes, numpy) is the one evaluate measures with PyTorch.
+    ours = code_sparsity(load_onnx("sparse_ae-32").batched("encode", x))
+    theirs = sparsity(load_pretrained("sparse_ae-32"), split.floats[:300])
+    assert ours == pytest.approx(theirs, abs=1e-5)
+    assert 0 < ours["near_zero_fraction"] < 1

@@ -1,0 +1,48 @@
+"""The app's server never imports PyTorch: every page runs on the ONNX exports (onnxruntime)
+and numpy. PyTorch alone costs the process about 500 MB (see benchmarks/app_latency.py)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+# Every page, and on each the controls that reach code the first render does not.
+SCRIPT = f"""
+import sys
+from streamlit.testing.v1 import AppTest
+
+def page(name):
+    at = AppTest.from_file({APP!r}, default_timeout=300)
+    at.switch_page(f"app_pages/{{name}}.py")
+    at.run()
+    assert not at.exception, (name, at.exception)
+    assert not at.error, (name, [e.value for e in at.error])
+    return at
+
+pages = [p.stem for p in __import__("pathlib").Path({str(ROOT / "app_pages")!r}).glob("*.py")
+         if "main()" in p.read_text()]
+for name in sorted(pages):
+    at = page(name)
+    if name == "latent":
+        at.slider(key="sigma").set_value(0.5).run()  # decodes on the server
+        at.selectbox(key="latent_model").set_value("cvae-2").run()
+        at.session_state["picked"] = 3
+        at.run()
+    if name == "denoise":
+        at.segmented_control(key="dn_kind").set_value("salt_pepper").run()
+    if name == "super_resolution":
+        at.segmented_control(key="sr_factor").set_value(4).run()
+    if name == "compare":
+        at.radio(key="gallery_model").set_value("conv_ae-32").run()
+    assert not at.exception, (name, at.exception)
+    print(name, "torch" in sys.modules or any(m.startswith("torch.") for m in sys.modules), flush=True)
+"""
+
+
+def test_no_app_page_imports_torch():
+    out = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = dict(line.split() for line in out.stdout.strip().splitlines())
+    assert sorted(lines) == ["beta", "compare", "denoise", "interpolate", "latent", "models", "super_resolution"]
+    assert set(lines.values()) == {"False"}, f"torch imported after these pages: {lines}"
