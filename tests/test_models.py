@@ -165,3 +165,13 @@ def test_sparsity_measures_the_codes():
     assert sparsity(model, x, near_zero=1e9)["near_zero_fraction"] == 1.0
     with pytest.raises(ValueError):
         sparsity(model, x[:0])
+
+
+def test_denoiser_can_end_at_full_resolution_or_in_a_sub_pixel_convolution():
+    # The shipped denoiser keeps 8 maps at 28x28 (`fine`); the other conv models end at 14x14.
+    x = torch.rand(2, 1, 28, 28)
+    for fine, last in ((4, torch.nn.Conv2d), (0, torch.nn.PixelShuffle)):
+        model = build("denoising_ae", channels=(4, 8), global_hidden=8, fine=fine).eval()
+        assert isinstance(model.decoder[-1], last) and model.reconstruct(x).shape == x.shape
+    with_stage = build("denoising_ae", channels=(4, 8), global_hidden=8, fine=4)
+    assert any(isinstance(m, torch.nn.ConvTranspose2d) and m.out_channels == 4 for m in with_stage.decoder)
