@@ -7,6 +7,7 @@ count); nothing is computed by a model here, so the page needs neither PyTorch n
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from explorer.history import HISTORY_FILE, History, load_history
 from explorer.onnx_models import PRETRAINED_ROOT
 
 DEFAULT_MODEL = "vae-2"  # the lesson's model opens the page
-PLAY_SECONDS = 0.8  # between moments while playing: long enough to see the points travel
+PLAY_SECONDS = 1.0  # between moments while playing: long enough to see the points travel
 LOSS_WINDOW = 50  # steps averaged for the loss readout: a single batch's loss is noisy
 # Plotly's D3 palette, the same as app_pages/ui.py's DIGIT_COLORS (ui imports PyTorch).
 DIGIT_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -92,32 +93,36 @@ def recent_loss(h: History, step: int) -> float | None:
     return float(h.losses[max(0, step - LOSS_WINDOW):step].mean()) if step > 0 else None
 
 
-def epoch_text(step: int, steps_per_epoch: float | None, epochs: int | None) -> str:
-    return f"epoch {step / steps_per_epoch:.2f} of {epochs}" if steps_per_epoch else "epochs unknown (no card)"
+def epoch_text(step: int, spe: float | None, epochs: int | None) -> str:
+    return f"epoch {step / spe:.2f} of {epochs}" if spe else "epochs unknown (no card)"
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def scatter_layout(r: float, name: str) -> dict:
-    """The layout every moment of one history shares: axes fixed to the widest moment's codes,
-    so the points visibly travel from moment to moment. Never mutated (see `scatter_figure`)."""
+def scatter_layout(r: float, revision: str) -> dict:
+    """Axes from -r to r, the legend, the size. Never mutated (see `scatter_figure`)."""
     fig = go.Figure()
-    fig.update_layout(height=430, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font={"size": 14},
+    fig.update_layout(height=390, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"size": 14},
                       legend={"title": {"text": "digit"}, "itemclick": False, "itemdoubleclick": False},
                       xaxis={"range": [-r, r], "title": "z1", "zeroline": False},
                       yaxis={"range": [-r, r], "title": "z2", "scaleanchor": "x", "zeroline": False},
-                      uirevision=name)
+                      uirevision=revision)  # a zoom by hand survives the next moment
     return fig.to_dict()["layout"]
 
 
-def scatter_figure(h: History, name: str, i: int, title: str) -> go.Figure:
+def axis_range(h: History, i: int, follow: bool) -> float:
+    """Fixed axes that hold every moment's codes, so the points visibly travel from moment to
+    moment; or, when following, this moment's codes only (they may be tiny early on)."""
+    return float(h.ranges[i] if follow else h.ranges.max()) * 1.08
+
+
+def scatter_figure(h: History, name: str, i: int, follow: bool) -> go.Figure:
     codes, r = h.codes[i], float(h.ranges[i])
     traces = [go.Scatter(x=codes[h.labels == d, 0], y=codes[h.labels == d, 1], mode="markers", name=str(d),
                          marker={"size": 5, "color": DIGIT_COLORS[d], "opacity": 0.75}, hoverinfo="skip")
               for d in range(10)]
-    fig = go.Figure(traces, layout=scatter_layout(float(h.ranges.max()) * 1.08, name))
+    fig = go.Figure(traces, layout=scatter_layout(axis_range(h, i, follow), f"{name}-{follow}"))
     # The square the manifold beside it covers, so the two pictures can be read together.
     fig.add_shape(type="rect", x0=-r, y0=-r, x1=r, y1=r, line={"color": "#444", "dash": "dash", "width": 1.5})
-    fig.update_layout(title={"text": title})
     return fig
 
 
@@ -147,17 +152,19 @@ def manifold_image(h: History, i: int) -> np.ndarray:
     return np.kron(a, np.ones((2, 2), dtype=np.uint8))
 
 
-def moment_label(h: History, i: int, steps_per_epoch: float | None) -> str:
+def moment_label(h: History, i: int, spe: float | None) -> str:
     step = int(h.steps[i])
-    return f"step {step:,}" + (f" · epoch {step / steps_per_epoch:.2f}" if steps_per_epoch else "")
+    return f"step {step:,}" + (f" · epoch {step / spe:.2f}" if spe else "")
 
 
 def on_play() -> None:
-    h_len = st.session_state.history_moments
-    if not st.session_state.playing and st.session_state.moment >= h_len - 1:
-        st.session_state.moment = 0  # play from the start once the end was reached
-    st.session_state.playing = not st.session_state.playing
-    st.session_state.play_changed = True
+    state = st.session_state
+    if not state.playing:
+        state.ticked_at = 0.0  # the first run shows the next moment at once
+        if state.moment >= state.history_moments - 1:
+            state.moment = -1  # play from the start once the end was reached
+    state.playing = not state.playing
+    state.play_changed = True
 
 
 def stop_playing() -> None:
@@ -165,7 +172,7 @@ def stop_playing() -> None:
     st.session_state.moment = 0
 
 
-def readouts(h: History, i: int, steps_per_epoch: float | None, epochs: int | None) -> None:
+def readouts(h: History, i: int, spe: float | None, epochs: int | None) -> None:
     step = int(h.steps[i])
     agree = neighbour_agreement(h.codes[i], h.labels)
     loss = recent_loss(h, step)
@@ -181,7 +188,7 @@ def readouts(h: History, i: int, steps_per_epoch: float | None, epochs: int | No
                    delta=None if prev is None else
                    f"{(agree - neighbour_agreement(h.codes[prev], h.labels)) * 100:+.0f} points")
     n = len(h.labels)
-    where = "before the first training step" if step == 0 else f"after {step:,} steps ({epoch_text(step, steps_per_epoch, epochs)})"
+    where = "before the first training step" if step == 0 else f"after {step:,} steps ({epoch_text(step, spe, epochs)})"
     loss_text = ("there is no loss yet" if loss is None else
                  f"the loss is {loss:.1f}" + ("" if i == len(h.steps) - 1 else f", {final:.1f} when training ends"))
     st.markdown(f"**Moment {i + 1} of {len(h.steps)}**, {where}: {loss_text}. 99.5% of the {n:,} code coordinates lie "
@@ -189,45 +196,93 @@ def readouts(h: History, i: int, steps_per_epoch: float | None, epochs: int | No
                 f"digit (10% would be chance: the codes would not know the digit).")
 
 
-def player(h: History, name: str, steps_per_epoch: float | None, epochs: int | None) -> None:
-    """The moment slider, the play button and everything they change."""
-    if st.session_state.pop("play_changed", False):
-        st.rerun()  # the whole page again: the fragment's timer starts or stops with it
+def controls(names: list[str]) -> tuple[str, History | None, int]:
+    """One row: the model, the moment slider, Play. Returns the model, its history (None after
+    a message) and the moment shown."""
+    col_model, col_slider, col_button = st.columns([1.3, 3.4, 1], vertical_alignment="bottom")
+    with col_model:
+        name = st.selectbox("Model", names, key="history_model", on_change=stop_playing,
+                            help=read_card(st.session_state.history_model).get("description"))
+    h = history_or_message(name)
+    if h is None:
+        st.session_state.playing = False
+        return name, None, 0
     last = len(h.steps) - 1
-    advanced = False
-    if st.session_state.playing and st.session_state.get("play_ticked"):
-        st.session_state.moment = min(st.session_state.moment + 1, last)
-        advanced = True
-    st.session_state.play_ticked = st.session_state.playing  # the next run of a playing fragment is a tick
-    col_slider, col_button = st.columns([5, 1], vertical_alignment="bottom")
+    st.session_state.history_moments = len(h.steps)
+    state = st.session_state
+    state.moment = min(state.moment, last)
+    if is_tick():
+        state.moment = min(state.moment + 1, last)
+        state.ticked_at = time.monotonic()
+    state.moment = max(state.moment, 0)
+    i, spe = state.moment, steps_per_epoch(h, read_card(name))
     with col_slider:
-        i = st.select_slider("Moment of training (log-spaced: early change is fastest)", options=list(range(len(h.steps))),
-                             key="moment", format_func=lambda k: moment_label(h, k, steps_per_epoch),
-                             on_change=lambda: st.session_state.update(playing=False, play_changed=True))
+        if state.playing:
+            # A bar, not the slider, while playing: a slider whose value the server moves
+            # answers each move with a rerun carrying its previous value, which fights the timer.
+            st.progress(i / max(last, 1), text=f"Playing: {moment_label(h, i, spe)}")
+        else:
+            state.moment_slider = i  # the slider's key is set before it is drawn: allowed
+            st.select_slider("Moment of training (log-spaced: early change is fastest)", options=list(range(len(h.steps))),
+                             key="moment_slider", format_func=lambda k: moment_label(h, k, spe),
+                             on_change=lambda: state.update(moment=state.moment_slider))
     with col_button:
         st.button("Pause" if st.session_state.playing else "Play", key="play", on_click=on_play,
                   icon=":material/pause:" if st.session_state.playing else ":material/play_arrow:", width="stretch")
+    return name, h, i
+
+
+def is_tick() -> bool:
+    """Whether this run of the playing fragment shows the next moment: the first run after
+    Play does, then one run per PLAY_SECONDS (a rerun that comes sooner, e.g. a click on the
+    page, keeps the moment)."""
+    state = st.session_state
+    return state.playing and time.monotonic() - state.get("ticked_at", 0.0) >= 0.6 * PLAY_SECONDS
+
+
+def steps_per_epoch(h: History, card: dict) -> float | None:
+    epochs = card.get("train_config", {}).get("epochs")
+    return h.total_steps / epochs if epochs else None
+
+
+def player(names: list[str]) -> None:
+    """The controls and everything they change: a fragment, so a slider move or a tick of the
+    player reruns only this."""
+    if st.session_state.pop("play_changed", False):
+        st.rerun()  # the whole page again: the fragment's timer starts or stops with it
+    name, h, i = controls(names)
+    if h is None:
+        return
+    card = read_card(name)
+    epochs, spe = card.get("train_config", {}).get("epochs"), steps_per_epoch(h, card)
     step = int(h.steps[i])
     col_scatter, col_manifold = st.columns([1.2, 1])
     with col_scatter:
-        title = f"{len(h.labels):,} test codes at step {step:,}"
-        st.plotly_chart(scatter_figure(h, name, i, title), key="history_scatter", config={"displayModeBar": False})
+        follow = st.session_state.get("history_follow", False)
+        st.plotly_chart(scatter_figure(h, name, i, follow), key="history_scatter", config={"displayModeBar": False})
+        r = axis_range(h, i, follow)
+        col_caption, col_toggle = st.columns([2, 1])
+        col_caption.caption(f"The codes of {len(h.labels):,} test digits at step {step:,}, coloured by digit; axes "
+                            f"±{r:.2f}, " + ("this moment's span." if follow else "the widest span of any moment."))
+        col_toggle.toggle("Zoom to this moment", key="history_follow")
     with col_manifold:
         what = " (digit 0 throughout: the conditional VAE decodes a code with a digit)" if h.conditional else ""
         st.image(manifold_image(h, i), width="stretch",
                  caption=f"20x20 decodes at step {step:,}{what}, over the dashed square z1, z2 in "
                          f"[-{h.ranges[i]:.2f}, {h.ranges[i]:.2f}]")
-    readouts(h, i, steps_per_epoch, epochs)
+    readouts(h, i, spe, epochs)
     st.plotly_chart(loss_figure(h, step), key="history_loss", config={"displayModeBar": False})
-    if advanced and i == last:
+    if card.get("description"):
+        st.caption(f"{name}: {card['description']}")
+    if st.session_state.playing and i == len(h.steps) - 1:
         st.session_state.playing = False
-        st.rerun()  # the end: stop the timer
+        st.rerun()  # the end: the whole page again, without the timer
 
 
 def main() -> None:
     st.title("How the latent space learns")
-    st.markdown("<div style='font-size:1.1rem'>A 2-D model recorded at about 20 moments of its training: where it puts "
-                "1,000 test digits, and what it draws across its plane. <b>Press Play</b> or move the slider.</div>",
+    st.markdown("<div style='font-size:1.1rem'>Where a 2-D model puts 1,000 test digits, and what it draws across its "
+                "plane, at about 20 moments of its training. <b>Press Play</b> or move the slider.</div>",
                 unsafe_allow_html=True)
     names = recorded_models()
     if not names:
@@ -238,21 +293,8 @@ def main() -> None:
             st.session_state[key] = value
     if st.session_state.get("history_model") not in names:
         st.session_state.history_model = DEFAULT_MODEL if DEFAULT_MODEL in names else names[0]
-    name = st.selectbox("Model", names, key="history_model", on_change=stop_playing)
-    card = read_card(name)
-    if card.get("description"):
-        st.caption(card["description"])
-    h = history_or_message(name)
-    if h is None:
-        st.session_state.playing = False
-        return
-    st.session_state.history_moments = len(h.steps)
-    st.session_state.moment = min(st.session_state.moment, len(h.steps) - 1)
-    epochs = card.get("train_config", {}).get("epochs")
-    steps_per_epoch = h.total_steps / epochs if epochs else None
-    # A fragment: each tick of the player (or a slider move) reruns only this part. It ticks
-    # only while playing; Play and Pause rerun the page to start or stop the timer.
-    st.fragment(player, run_every=PLAY_SECONDS if st.session_state.playing else None)(h, name, steps_per_epoch, epochs)
+    # The fragment ticks only while playing; Play and Pause rerun the page to start or stop it.
+    st.fragment(player, run_every=PLAY_SECONDS if st.session_state.playing else None)(names)
 
 
 main()

@@ -79,7 +79,7 @@ def test_moving_the_moment_changes_every_picture_and_figure(recorded_root, monke
     at = open_page(recorded_root, monkeypatch)
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     h = history.load_history(recorded_root / "mnist" / "vae-2" / history.HISTORY_FILE)
-    assert at.select_slider(key="moment").value == 0
+    assert at.select_slider(key="moment_slider").value == 0
     start = {"points": scatter_points(at), "image": at.image[0].proto.imgs[0].url, "caption": at.image[0].proto.imgs[0].caption,
              "metrics": [m.value for m in at.metric]}
     assert len(start["points"]) == 200
@@ -87,7 +87,7 @@ def test_moving_the_moment_changes_every_picture_and_figure(recorded_root, monke
     assert start["metrics"][0] == "-" and loss_marker_x(at) == []  # no loss before the first step
 
     last = len(h.steps) - 1
-    at.select_slider(key="moment").set_value(last).run()
+    at.select_slider(key="moment_slider").set_value(last).run()
     assert not at.exception
     end = {"points": scatter_points(at), "image": at.image[0].proto.imgs[0].url, "caption": at.image[0].proto.imgs[0].caption,
            "metrics": [m.value for m in at.metric]}
@@ -104,29 +104,42 @@ def test_moving_the_moment_changes_every_picture_and_figure(recorded_root, monke
     # The axes stay put between moments: the points move, the frame does not.
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["layout"]["xaxis"]["range"][1] == pytest.approx(float(h.ranges.max()) * 1.08, rel=1e-6)
+    at.toggle(key="history_follow").set_value(True).run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["xaxis"]["range"][1] == pytest.approx(float(h.ranges[last]) * 1.08, rel=1e-6)
+    assert any(f"axes ±{h.ranges[last] * 1.08:.2f}, this moment's span" in c.value for c in at.caption)
 
 
 def test_play_steps_through_the_moments(recorded_root, monkeypatch):
-    """AppTest has no timer: each `run()` while playing stands for one tick of the fragment."""
+    """AppTest has no timer: a run with the last tick's time cleared stands for a tick."""
     at = open_page(recorded_root, monkeypatch)
     moments = len(history.load_history(recorded_root / "mnist" / "vae-2" / history.HISTORY_FILE).steps)
+    first = scatter_points(at)
+
+    def tick():
+        at.session_state["ticked_at"] = 0.0
+        return at.run()
+
     at.button(key="play").click().run()
     assert not at.exception and at.session_state.playing and at.button(key="play").label == "Pause"
-    first = scatter_points(at)
+    assert at.session_state.moment == 1 and not np.array_equal(scatter_points(at), first)  # at once
+    assert "Playing: step" in at.get("progress")[0].proto.text  # a bar instead of the slider
     at.run()
-    assert at.select_slider(key="moment").value == 1 and not np.array_equal(scatter_points(at), first)
+    assert at.session_state.moment == 1  # a rerun sooner than the timer is no tick
+    tick()
+    assert at.session_state.moment == 2
     at.button(key="play").click().run()
     assert not at.exception and not at.session_state.playing and at.button(key="play").label == "Play"
-    at.run()
-    assert at.select_slider(key="moment").value == 1  # paused: no tick moves it
+    tick()
+    assert at.select_slider(key="moment_slider").value == 2  # paused: no tick moves it
 
     at.button(key="play").click().run()
     for _ in range(moments):
-        at.run()
+        tick()
     assert not at.exception and not at.session_state.playing  # it stops by itself at the end
-    assert at.select_slider(key="moment").value == moments - 1 and at.button(key="play").label == "Play"
+    assert at.select_slider(key="moment_slider").value == moments - 1 and at.button(key="play").label == "Play"
     at.button(key="play").click().run()
-    assert at.select_slider(key="moment").value == 0  # Play at the end starts again from the start
+    assert at.session_state.moment == 0  # Play at the end starts again from the start
 
 
 def test_a_missing_history_names_the_command(tmp_path, monkeypatch):
