@@ -14,9 +14,9 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+import explorer.onnx_models
 from explorer.beta import BETAS, beta_release
 from explorer.history import HISTORY_FILE, History, load_history
-from explorer.onnx_models import PRETRAINED_ROOT
 
 DEFAULT_MODEL = "vae-2"  # the lesson's model opens the page
 PLAY_SECONDS = 1.0  # between moments while playing: long enough to see the points travel
@@ -27,9 +27,7 @@ DIGIT_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 
 
 def mnist_root() -> Path:
-    # Read at every call, so a test can point explorer.onnx_models.PRETRAINED_ROOT elsewhere.
-    import explorer.onnx_models
-
+    # The app's torch-free release root; read at every call, so a test can point it elsewhere.
     return Path(explorer.onnx_models.PRETRAINED_ROOT) / "mnist"
 
 
@@ -78,7 +76,7 @@ def history_or_message(name: str) -> History | None:
         return None
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=128)
 def neighbour_agreement(codes: np.ndarray, labels: np.ndarray) -> float:
     """Share of the codes whose nearest other code is the same digit (leave-one-out 1-NN):
     about 0.1 for codes that ignore the digit, near 1 for well-separated digit clusters."""
@@ -86,6 +84,13 @@ def neighbour_agreement(codes: np.ndarray, labels: np.ndarray) -> float:
     d = sq[:, None] + sq[None, :] - 2 * codes @ codes.T  # (N, N) squared distances
     np.fill_diagonal(d, np.inf)
     return float((labels[d.argmin(1)] == labels).mean())
+
+
+def chance_agreement(labels: np.ndarray) -> float:
+    """The same-digit share a code's nearest neighbour would have if codes ignored the digit:
+    the chance that two digits drawn from these labels are the same, sum of p_d squared."""
+    p = np.bincount(labels, minlength=10) / len(labels)
+    return float((p ** 2).sum())
 
 
 def recent_loss(h: History, step: int) -> float | None:
@@ -193,7 +198,7 @@ def readouts(h: History, i: int, spe: float | None, epochs: int | None) -> None:
                  f"the loss is {loss:.1f}" + ("" if i == len(h.steps) - 1 else f", {final:.1f} when training ends"))
     st.markdown(f"**Moment {i + 1} of {len(h.steps)}**, {where}: {loss_text}. 99.5% of the {n:,} code coordinates lie "
                 f"within ±{h.ranges[i]:.2f}, and for {agree:.0%} of the digits the nearest other code is the same "
-                f"digit (10% would be chance: the codes would not know the digit).")
+                f"digit ({chance_agreement(h.labels):.0%} if the codes ignored the digit).")
 
 
 def controls(names: list[str]) -> tuple[str, History | None, int]:
@@ -261,10 +266,9 @@ def player(names: list[str]) -> None:
         follow = st.session_state.get("history_follow", False)
         st.plotly_chart(scatter_figure(h, name, i, follow), key="history_scatter", config={"displayModeBar": False})
         r = axis_range(h, i, follow)
-        col_caption, col_toggle = st.columns([2, 1])
-        col_caption.caption(f"The codes of {len(h.labels):,} test digits at step {step:,}, coloured by digit; axes "
+        st.caption(f"The codes of {len(h.labels):,} test digits at step {step:,}, coloured by digit; axes "
                             f"±{r:.2f}, " + ("this moment's span." if follow else "the widest span of any moment."))
-        col_toggle.toggle("Zoom to this moment", key="history_follow")
+        st.toggle("Zoom to this moment", key="history_follow")
     with col_manifold:
         what = " (digit 0 throughout: the conditional VAE decodes a code with a digit)" if h.conditional else ""
         st.image(manifold_image(h, i), width="stretch",
@@ -281,8 +285,8 @@ def player(names: list[str]) -> None:
 
 def main() -> None:
     st.title("How the latent space learns")
-    st.markdown("<div style='font-size:1.1rem'>Where a 2-D model puts 1,000 test digits, and what it draws across its "
-                "plane, at about 20 moments of its training. <b>Press Play</b> or move the slider.</div>",
+    st.markdown("<div style='font-size:1.1rem'>Where a 2-D model put a fixed set of test digits, and what it drew across "
+                "its plane, at moments recorded while it trained. <b>Press Play</b> or move the slider.</div>",
                 unsafe_allow_html=True)
     names = recorded_models()
     if not names:

@@ -27,14 +27,12 @@ PAGE = "app_pages/history.py"
 EPOCHS = 3
 
 
-@pytest.fixture(scope="module")
-def recorded_root(tmp_path_factory) -> Path:
+def record_tiny_history(root: Path) -> Path:
     """A release root with one model, vae-2, whose history is recorded while a small VAE
-    trains three epochs on 256 fake digits (16 steps, 8 moments)."""
-    root = tmp_path_factory.mktemp("pretrained")
+    trains three epochs on 256 fake digits (12 steps, 7 distinct moments). Returns the root."""
     g = torch.Generator().manual_seed(0)
     labels = torch.randint(0, 10, (256,), generator=g)
-    # Each digit its own blob position, so the codes have something to sort by.
+    # Each digit its own bar position, so the codes have something to sort by.
     images = (torch.rand(256, 1, 28, 28, generator=g) > 0.9).to(torch.uint8) * 255
     for k, d in enumerate(labels.tolist()):
         images[k, 0, 2 * d:2 * d + 8, 4:24] = 255
@@ -52,6 +50,11 @@ def recorded_root(tmp_path_factory) -> Path:
             "train_config": {"epochs": EPOCHS}}
     (folder / "card.json").write_text(json.dumps(card))
     return root
+
+
+@pytest.fixture(scope="module")
+def recorded_root(tmp_path_factory) -> Path:
+    return record_tiny_history(tmp_path_factory.mktemp("pretrained"))
 
 
 def open_page(root: Path, monkeypatch) -> AppTest:
