@@ -21,6 +21,8 @@ from explorer.history import HISTORY_FILE, History, load_history
 DEFAULT_MODEL = "vae-2"  # the lesson's model opens the page
 PLAY_SECONDS = 1.0  # between moments while playing: long enough to see the points travel
 LOSS_WINDOW = 50  # steps averaged for the loss readout: a single batch's loss is noisy
+SPAN_HELP = ("Half the side of the square that holds at least 99.5% of the code coordinates (never under 1, the "
+             "prior's standard deviation). The manifold beside the scatter decodes this square.")
 # Plotly's D3 palette, the same as app_pages/ui.py's DIGIT_COLORS (ui imports PyTorch).
 DIGIT_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
@@ -172,9 +174,11 @@ def on_play() -> None:
     state.play_changed = True
 
 
-def stop_playing() -> None:
-    st.session_state.playing = False
-    st.session_state.moment = 0
+def on_model_change() -> None:
+    state = st.session_state
+    state.play_changed = state.playing  # a rerun of the page stops the player's timer
+    state.playing = False
+    state.moment = 0
 
 
 def readouts(h: History, i: int, spe: float | None, epochs: int | None) -> None:
@@ -184,10 +188,10 @@ def readouts(h: History, i: int, spe: float | None, epochs: int | None) -> None:
     final = recent_loss(h, int(h.steps[-1]))
     prev = i - 1 if i > 0 else None
     cols = st.columns(3)
-    cols[0].metric(f"Loss (mean of last {LOSS_WINDOW} steps)", "-" if loss is None else f"{loss:.1f}",
+    cols[0].metric(f"Loss (mean of the last {min(step, LOSS_WINDOW)} steps)" if step else "Loss", "-" if loss is None else f"{loss:.1f}",
                    delta=None if loss is None or prev is None or recent_loss(h, int(h.steps[prev])) is None
                    else f"{loss - recent_loss(h, int(h.steps[prev])):+.1f}", delta_color="inverse")
-    cols[1].metric("Codes span", f"±{h.ranges[i]:.2f}",
+    cols[1].metric("Codes span", f"±{h.ranges[i]:.2f}", help=SPAN_HELP,
                    delta=None if prev is None else f"{h.ranges[i] - h.ranges[prev]:+.2f}", delta_color="off")
     cols[2].metric("Nearest code, same digit", f"{agree:.0%}",
                    delta=None if prev is None else
@@ -196,8 +200,8 @@ def readouts(h: History, i: int, spe: float | None, epochs: int | None) -> None:
     where = "before the first training step" if step == 0 else f"after {step:,} steps ({epoch_text(step, spe, epochs)})"
     loss_text = ("there is no loss yet" if loss is None else
                  f"the loss is {loss:.1f}" + ("" if i == len(h.steps) - 1 else f", {final:.1f} when training ends"))
-    st.markdown(f"**Moment {i + 1} of {len(h.steps)}**, {where}: {loss_text}. 99.5% of the {n:,} code coordinates lie "
-                f"within ±{h.ranges[i]:.2f}, and for {agree:.0%} of the digits the nearest other code is the same "
+    st.markdown(f"**Moment {i + 1} of {len(h.steps)}**, {where}: {loss_text}. At least 99.5% of the {n:,} code "
+                f"coordinates lie within ±{h.ranges[i]:.2f}, and for {agree:.0%} of the digits the nearest other code is the same "
                 f"digit ({chance_agreement(h.labels):.0%} if the codes ignored the digit).")
 
 
@@ -206,7 +210,7 @@ def controls(names: list[str]) -> tuple[str, History | None, int]:
     a message) and the moment shown."""
     col_model, col_slider, col_button = st.columns([1.3, 3.4, 1], vertical_alignment="bottom")
     with col_model:
-        name = st.selectbox("Model", names, key="history_model", on_change=stop_playing,
+        name = st.selectbox("Model", names, key="history_model", on_change=on_model_change,
                             help=read_card(st.session_state.history_model).get("description"))
     h = history_or_message(name)
     if h is None:
@@ -267,7 +271,7 @@ def player(names: list[str]) -> None:
         st.plotly_chart(scatter_figure(h, name, i, follow), key="history_scatter", config={"displayModeBar": False})
         r = axis_range(h, i, follow)
         st.caption(f"The codes of {len(h.labels):,} test digits at step {step:,}, coloured by digit; axes "
-                            f"±{r:.2f}, " + ("this moment's span." if follow else "the widest span of any moment."))
+                   f"±{r:.2f}, " + ("this moment's span." if follow else "the widest span of any moment."))
         st.toggle("Zoom to this moment", key="history_follow")
     with col_manifold:
         what = " (digit 0 throughout: the conditional VAE decodes a code with a digit)" if h.conditional else ""
