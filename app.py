@@ -14,6 +14,7 @@ PAGES = [
     st.Page("app_pages/super_resolution.py", title="Super-resolution", icon=":material/zoom_in:"),
     st.Page("app_pages/interpolate.py", title="Interpolate and sample", icon=":material/timeline:"),
     st.Page("app_pages/beta.py", title="The beta trade-off", icon=":material/tune:"),
+    st.Page("app_pages/history.py", title="How the latent space learns", icon=":material/history:"),
     st.Page("app_pages/models.py", title="Models", icon=":material/description:"),
 ]
 
