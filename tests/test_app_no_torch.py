@@ -44,5 +44,5 @@ def test_no_app_page_imports_torch():
     out = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
     lines = dict(line.split() for line in out.stdout.strip().splitlines())
-    assert sorted(lines) == ["beta", "compare", "denoise", "interpolate", "latent", "models", "super_resolution"]
+    assert sorted(lines) == ["beta", "compare", "denoise", "history", "interpolate", "latent", "models", "super_resolution"]
     assert set(lines.values()) == {"False"}, f"torch imported after these pages: {lines}"
