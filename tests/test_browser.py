@@ -106,12 +106,14 @@ def test_scatter_marker_follows_a_released_pad_point(server, page):
     page.wait_for_function("z => { const r = document.querySelector('.you-marker');"
                            " return r && Math.abs(JSON.parse(r.dataset.z)[0] - z) < 0.01; }",
                            arg=released[0], timeout=30_000)
-    plot = page.locator(".js-plotly-plot").first
-    # The ring's centre is where Plotly puts the released code.
-    want = plot.evaluate("""(gd, z) => { const L = gd._fullLayout, r = gd.getBoundingClientRect();
-        return [r.left + L._size.l + L.xaxis.l2p(z[0]), r.top + L._size.t + L.yaxis.l2p(z[1])]; }""", released)
-    got = ring.bounding_box()
-    assert abs(got["x"] + got["width"] / 2 - want[0]) < 2 and abs(got["y"] + got["height"] / 2 - want[1]) < 2
+    # The ring's centre is where Plotly puts the released code; Plotly may still be settling
+    # its margins (legend, automargin) for a moment, so this waits up to 10 s for it.
+    page.wait_for_function("""z => { const gd = document.querySelector('.js-plotly-plot');
+        const ring = gd && gd.querySelector('.you-marker'); if (!ring) return false;
+        const L = gd._fullLayout, r = gd.getBoundingClientRect(), b = ring.getBoundingClientRect();
+        const want = [r.left + L._size.l + L.xaxis.l2p(z[0]), r.top + L._size.t + L.yaxis.l2p(z[1])];
+        return Math.abs(b.left + b.width / 2 - want[0]) < 2 && Math.abs(b.top + b.height / 2 - want[1]) < 2; }""",
+                           arg=released, timeout=10_000)
     no_exception(page)
 
 

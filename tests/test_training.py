@@ -30,7 +30,8 @@ def run_quick(tmp_path, *extra):
 def test_quick_run_writes_every_model(tmp_path, capsys):
     code, folder = run_quick(tmp_path)
     assert code == 0
-    assert sorted(p.name for p in folder.iterdir()) == sorted([*RELEASES, "pca.safetensors"])
+    # releases.json: the release list the torch-free app reads (explorer/export.py).
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*RELEASES, "pca.safetensors", "releases.json"])
     assert len(pretrained.load_pca(root=folder.parent).components) == pretrained.SHIPPED_PCA_COMPONENTS
     for name in RELEASES:
         card = json.loads((folder / name / "card.json").read_text())

@@ -46,6 +46,8 @@ export default function ({ data, parentElement }) {
     if (!gd.__youListening && gd.on) {
       gd.__youListening = true;
       gd.on("plotly_afterplot", () => place(gd));
+      // Margins and size can change without a redraw event (the legend wrapping on resize).
+      if (window.ResizeObserver) new ResizeObserver(() => place(gd)).observe(gd);
     }
     place(gd);
   };
