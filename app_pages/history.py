@@ -20,6 +20,8 @@ from explorer.history import HISTORY_FILE, History, load_history
 
 DEFAULT_MODEL = "vae-2"  # the lesson's model opens the page
 PLAY_SECONDS = 1.0  # between moments while playing: long enough to see the points travel
+GAP_CELLS = 10  # the square is cut into 10 x 10 cells to measure its gaps (`empty_share`)
+PAIR_DEFAULTS = ("vae-2", "conv_ae-2")  # side by side: the lesson's VAE and its plain AE
 LOSS_WINDOW = 50  # steps averaged for the loss readout: a single batch's loss is noisy
 SPAN_HELP = ("Half the side of the square that holds at least 99.5% of the code coordinates (never under 1, the "
              "prior's standard deviation). The manifold beside the scatter decodes this square.")
@@ -153,6 +155,14 @@ def loss_figure(h: History, step: int) -> go.Figure:
     return fig
 
 
+def empty_share(codes: np.ndarray, r: float, cells: int = GAP_CELLS) -> float:
+    """Share of the cells of a cells x cells grid over [-r, r]^2 that hold none of the codes:
+    the plane's gaps, where decodes are not something a training digit was put. A round
+    cloud leaves only the corners empty (1 - pi/4, 21%, for a disc that fills the square)."""
+    idx = np.clip(((codes + r) / (2 * r) * cells).astype(int), 0, cells - 1)
+    return 1 - len({(a, b) for a, b in idx}) / cells ** 2
+
+
 def manifold_image(h: History, i: int) -> np.ndarray:
     """(560, 560) uint8: each stored pixel doubled, so the tiles stay crisp on a projector."""
     a = (np.clip(h.manifold(i), 0, 1) * 255).round().astype(np.uint8)
@@ -254,6 +264,59 @@ def steps_per_epoch(h: History, card: dict) -> float | None:
     return h.total_steps / epochs if epochs else None
 
 
+def pair_picker(names: list[str], name: str) -> str | None:
+    """The toggle for the side-by-side view and, when it is on, the second model (None when off)."""
+    others = [n for n in names if n != name]
+    col_toggle, col_other = st.columns([1.3, 1], vertical_alignment="bottom")
+    on = col_toggle.toggle("Side by side with a second model", key="history_pair", disabled=not others,
+                           help="Both models at the same moment of their training: compare how their planes fill.")
+    if not on or not others:
+        return None
+    if st.session_state.get("history_other") not in others:
+        st.session_state.history_other = next((n for n in PAIR_DEFAULTS if n in others), others[0])
+    return col_other.selectbox("Beside it", others, key="history_other")
+
+
+def digit_legend() -> None:
+    chips = "".join(f"<span style='margin-right:.8rem;white-space:nowrap'><span style='display:inline-block;"
+                    f"width:.75rem;height:.75rem;border-radius:50%;background:{c};margin-right:.25rem'></span>{d}</span>"
+                    for d, c in enumerate(DIGIT_COLORS))
+    st.markdown(f"<div style='font-size:1rem'><b>digit</b>&nbsp;&nbsp;{chips}</div>", unsafe_allow_html=True)
+
+
+def pair_view(pair: tuple[str, str], first: History, i: int) -> None:
+    """Two models at the same moment (the i-th of each one's log-spaced moments), each with its
+    scatter, manifold and gaps: the VAE's plane ends up one round cloud, the AE's does not."""
+    digit_legend()
+    final = {}
+    for col, model in zip(st.columns(2), pair):
+        with col:
+            h = first if model == pair[0] else history_or_message(model)
+            if h is None:
+                continue
+            j = min(i, len(h.steps) - 1)  # both recorded ~20 log-spaced moments: the same index, the same stage
+            r, card = float(h.ranges[j]), read_card(model)
+            gaps, agree = empty_share(h.codes[j], r), neighbour_agreement(h.codes[j], h.labels)
+            st.markdown(f"**{model}** · {moment_label(h, j, steps_per_epoch(h, card))}")
+            # Axes follow this moment's span: the shape of the cloud, not its size, is the point here.
+            fig = scatter_figure(h, model, j, True)
+            fig.update_layout(showlegend=False, height=330)
+            st.plotly_chart(fig, key=f"history_pair_{'ab'[model != pair[0]]}", config={"displayModeBar": False})
+            st.image(manifold_image(h, j), width="stretch", caption=f"20x20 decodes over the dashed square, "
+                     f"z1, z2 in [-{r:.2f}, {r:.2f}]")
+            st.markdown(f"**{gaps:.0%}** of the dashed square's {GAP_CELLS ** 2} cells hold no test code; for "
+                        f"{agree:.0%} of the digits the nearest code is the same digit.")
+            final[model] = empty_share(h.codes[-1], float(h.ranges[-1]))
+    if len(final) == 2:
+        (a, ga), (b, gb) = final.items()
+        more = a if ga > gb else b
+        st.info(f"When training ends, {a} leaves {ga:.0%} of its square without a test code and {b} {gb:.0%}: "
+                f"{more}'s plane has more empty space between its codes, where decodes are not anything a training "
+                f"digit was put at. A VAE's KL term pulls every code toward N(0, I), so its codes fill one round "
+                f"cloud (a disc filling the square leaves only the corners, 21%, empty); a plain AE's codes are free "
+                f"to spread into arms with gaps between them.", icon=":material/compare_arrows:")
+
+
 def player(names: list[str]) -> None:
     """The controls and everything they change: a fragment, so a slider move or a tick of the
     player reruns only this."""
@@ -261,6 +324,10 @@ def player(names: list[str]) -> None:
         st.rerun()  # the whole page again: the fragment's timer starts or stops with it
     name, h, i = controls(names)
     if h is None:
+        return
+    other = pair_picker(names, name)
+    if other is not None:
+        pair_view((name, other), h, i)
         return
     card = read_card(name)
     epochs, spe = card.get("train_config", {}).get("epochs"), steps_per_epoch(h, card)

@@ -20,14 +20,14 @@ from pathlib import Path
 
 import torch
 
-from benchmarks import app_latency, in_page, latent_sizes, photos, published, serving, speed, throughput
+from benchmarks import app_latency, beta_trade_off, in_page, latent_sizes, photos, published, serving, speed, throughput
 from explorer.data import load_split
 from explorer.evaluate import denoising_metrics, fit_pca, super_resolution_metrics
 from explorer.pretrained import list_pretrained, load_card, load_pretrained, model_dir
 from explorer.releases import RELEASES, versions
 from explorer.train import pick_device
 
-SECTIONS = ("sizes", "published", "baselines", "speed", "throughput", "app", "classroom", "photos")
+SECTIONS = ("sizes", "published", "baselines", "beta", "speed", "throughput", "app", "classroom", "photos")
 
 FULL = {"size_epochs": 5, "hinton_epochs": 16, "vae_epochs": 100, "vae_k": 1000, "vae_test_images": None,
         "lesson_epochs": speed.LESSON_EPOCHS, "lesson_train_images": None, "speed_check_every": 200,
@@ -130,6 +130,8 @@ def markdown(results: dict) -> str:
             s.append(f"| x{f} | " + " | ".join(f"{m[k]['psnr']:.2f} / {m[k]['ssim']:.3f}" for k in ("nearest", "bilinear", "bicubic"))
                      + f" | **{m['psnr']:.2f} / {m['ssim']:.3f}** |")
         s.append("")
+    if "beta" in results:
+        s += beta_trade_off.markdown(results["beta"])
     if "speed" in results:
         s += speed.markdown(results["speed"])
     if "throughput" in results:
@@ -238,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
                                  for f in (2, 4)},
         }
         results.setdefault("section_minutes", {})["baselines"] = lap()
+    if "beta" in args.only:
+        results["beta"] = beta_trade_off.run(train, test, fit_pca(train), out / "beta.png")
+        results.setdefault("section_minutes", {})["beta"] = lap()
     if "speed" in args.only:
         devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
         results["speed"] = {

@@ -113,6 +113,46 @@ def test_moving_the_moment_changes_every_picture_and_figure(recorded_root, monke
     assert any(f"axes ±{h.ranges[last] * 1.08:.2f}, this moment's span" in c.value for c in at.caption)
 
 
+def test_side_by_side_shows_two_models_at_the_same_moment_with_their_gaps(recorded_root, tmp_path, monkeypatch):
+    """A second model (here a copy of the tiny VAE's folder under conv_ae-2, with its codes
+    squeezed into one corner so its plane has more gaps) beside the first: two scatters, two
+    manifolds, the measured empty share of each, and a sentence that names the emptier one."""
+    import shutil
+
+    root = tmp_path / "pretrained"
+    shutil.copytree(recorded_root, root)
+    h = history.load_history(root / "mnist" / "vae-2" / history.HISTORY_FILE)
+    folder = root / "mnist" / "conv_ae-2"
+    shutil.copytree(root / "mnist" / "vae-2", folder)
+    from safetensors import safe_open
+    from safetensors.numpy import load_file, save_file
+    tensors = load_file(folder / history.HISTORY_FILE)
+    with safe_open(folder / history.HISTORY_FILE, "np") as f:
+        metadata = f.metadata()
+    key = next(k for k, v in tensors.items() if v.ndim == 3 and v.shape[-1] == 2)  # (moments, digits, 2) codes
+    codes = tensors[key].astype(np.float32)
+    codes[:, :, :] = np.abs(codes) * 0.01 + 0.9 * h.ranges[:, None, None]  # all in the top-right cell
+    tensors[key] = codes.astype(tensors[key].dtype)
+    save_file(tensors, folder / history.HISTORY_FILE, metadata)
+
+    at = open_page(root, monkeypatch)
+    at.toggle(key="history_pair").set_value(True).run()
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert at.selectbox(key="history_other").value == "conv_ae-2"
+    assert len(at.get("plotly_chart")) == 2 and len(at.image) == 2
+    last = len(h.steps) - 1
+    at.select_slider(key="moment_slider").set_value(last).run()
+    lines = [m.value for m in at.markdown if "cells hold no test code" in m.value]
+    assert len(lines) == 2
+    from app_pages.history import empty_share
+    vae_gaps = empty_share(h.codes[last], float(h.ranges[last]))
+    assert f"**{vae_gaps:.0%}**" in lines[0] and "**99%**" in lines[1]  # one cell of 100 holds every code
+    sentence = next(i.value for i in at.info if "When training ends" in i.value)
+    assert f"vae-2 leaves {vae_gaps:.0%}" in sentence and "conv_ae-2 99%: conv_ae-2's plane has more empty space" in sentence
+    at.toggle(key="history_pair").set_value(False).run()
+    assert len(at.image) == 1 and len(at.metric) == 3  # back to one model and its readouts
+
+
 def test_play_steps_through_the_moments(recorded_root, monkeypatch):
     """AppTest has no timer: a run with the last tick's time cleared stands for a tick."""
     at = open_page(recorded_root, monkeypatch)
