@@ -7,7 +7,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages import ui
-from explorer.beta import BETA_HIDDEN, BETAS, COLLAPSE_KL_NATS, beta_release, collapsed, figures, what_changed
+from explorer.beta import (BETA_HIDDEN, BETAS, COLLAPSE_KL_NATS, beta_release, collapsed, figures, fully_collapsed,
+                           what_changed)
 from app_pages.components.latent_pad import sprite_sheet
 from explorer.shipped import train_command
 
@@ -85,7 +86,14 @@ def readouts(row: dict, ref: dict | None) -> None:
 
 
 def verdict(row: dict, spread: float) -> None:
-    if collapsed(row):
+    if collapsed(row) and not fully_collapsed(row):
+        bits = row["kl"] / np.log(2)
+        st.warning(f"**Partial posterior collapse.** At beta = {row['beta']:g} the code carries only {row['kl']:.2f} "
+                   f"nats ({bits:.1f} bits) about each digit, under {COLLAPSE_KL_NATS:g}: the test codes huddle on the "
+                   f"prior (spread {spread:.2f}, the prior's 1), the code tells few digits apart (k-NN "
+                   f"{row['knn_accuracy']:.3f}), and the manifold keeps a few blurred digit shapes instead of ten "
+                   "digits.", icon=":material/compress:")
+    elif collapsed(row):
         st.warning(f"**Posterior collapse.** At beta = {row['beta']:g} the KL term wins: the code carries only "
                    f"{row['kl']:.2f} nats about each digit, every posterior sits almost on the prior N(0, I) "
                    f"(test codes' spread {spread:.2f}, the prior's 1), and the manifold decodes to nearly the same "
@@ -139,7 +147,7 @@ def main() -> None:
     if not rows:
         return
     explorer(rows)
-    st.caption(f"Seven copies of the fully connected 2-D VAE (784-{BETA_HIDDEN}-2, vae-2's recipe with a narrower "
+    st.caption(f"{len(BETAS)} copies of the fully connected 2-D VAE (784-{BETA_HIDDEN}-2, vae-2's recipe with a narrower "
                "hidden layer), trained by `python train_all.py` for 20 epochs each at beta = "
                + ", ".join(f"{b:g}" for b in BETAS) + ". The figures are on the 10,000 MNIST test images: "
                "reconstruction and KL in nats per image (one posterior sample), MSE per pixel of the decoded "

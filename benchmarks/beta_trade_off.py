@@ -36,15 +36,18 @@ def run(train: Split, test: Split, pca: PCABaseline, chart: Path) -> dict:
 
 def markdown(result: dict) -> list[str]:
     rows = result["rows"]
-    collapsed = [f"{r['beta']:g}" for r in rows if beta_lib.collapsed(r)]
+    partly = [f"{r['beta']:g}" for r in rows if beta_lib.collapsed(r) and not beta_lib.fully_collapsed(r)]
+    fully = [f"{r['beta']:g}" for r in rows if beta_lib.fully_collapsed(r)]
     return [
         "## The beta trade-off\n",
         f"The shipped 2-D fully connected VAEs (784-{beta_lib.BETA_HIDDEN}-2, vae-2's recipe) trained with the KL "
         f"term weighted by beta, measured again on {result['test_images']:,} test images (k-NN fit on "
         f"{result['train_images']:,} training codes); reconstruction and KL in nats per image, one posterior "
         f"sample each. Largest difference from the cards' figures: {result['largest_difference_from_cards']:.2g}. "
-        + (f"Collapsed (KL under {result['collapse_kl_nats']} nats): beta {', '.join(collapsed)}."
-           if collapsed else f"No beta collapses the posterior (KL stays above {result['collapse_kl_nats']} nats "
+        + (f"Posterior collapse, partial (KL under {result['collapse_kl_nats']} nats): beta {', '.join(partly) or 'none'}; "
+           f"complete (under {beta_lib.FULL_COLLAPSE_KL_NATS} nats, every decode the same digit): beta "
+           f"{', '.join(fully) or 'none'}."
+           if partly or fully else f"No beta collapses the posterior (KL stays above {result['collapse_kl_nats']} nats "
                              f"everywhere; the largest beta keeps {rows[-1]['kl']:.2f} nats)."),
         "\n![Reconstruction and KL against beta; k-NN accuracy against beta](beta.png)\n",
         beta_lib.markdown_table(rows),

@@ -80,13 +80,13 @@ RELEASES: dict[str, Release] = {
                      "Adversarial AE",
                      {"latent_dim": 2, "neck": 64}, TrainConfig(epochs=4)),
 }
-# The beta trade-off (app_pages/beta.py): vae-2's recipe at seven KL weights, with a narrower
-# hidden layer so the seven fit in ~1 MB together.
+# The beta trade-off (app_pages/beta.py): vae-2's recipe at nine KL weights (up to posterior collapse), with a narrower
+# hidden layer so the nine fit in ~1.4 MB together.
 RELEASES.update({
     beta_release(beta): Release("vae", f"The fully connected 2-D VAE with its KL term weighted by beta = {beta:g}.",
                                 f"VAE, beta = {beta:g}", {"latent_dim": 2, "hidden": BETA_HIDDEN, "beta": beta},
                                 TrainConfig(epochs=20, batch_size=256, lr=2e-3),
-                                history=False,  # seven histories would add 6 MB; vae-2's is the one shown
+                                history=False,  # nine histories would add 8 MB; vae-2's is the one shown
                                 picker=False)
     for beta in BETAS
 })

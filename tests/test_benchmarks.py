@@ -28,6 +28,11 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert sr["psnr"] > sr["bicubic"]["psnr"]
     noisy = results["baselines"]["denoising"]["sigma_0.5"]
     assert noisy["model"]["psnr"] > max(noisy["noisy"]["psnr"], noisy["median3"]["psnr"])
+    # The shipped beta set re-measured on 256 digits: more KL weight, fewer nats in the code.
+    beta = results["beta"]
+    assert [r["beta"] for r in beta["rows"]] == list(run.beta_trade_off.beta_lib.BETAS)
+    assert beta["rows"][0]["kl"] > beta["rows"][-1]["kl"] > 0 and (tmp_path / "beta.png").stat().st_size > 10_000
+    assert "## The beta trade-off" in (tmp_path / "benchmarks.md").read_text()
     lesson, ours = results["speed"]["runs"][0]["lesson"], results["speed"]["runs"][0]["ours"]
     assert lesson["epochs"] == 1 and lesson["seconds"] > 0 and 0 < lesson["test_mse"] < 0.25
     assert ours["seconds"] > 0 and ours["checks"] and ours["steps"] == ours["checks"][-1]["step"]

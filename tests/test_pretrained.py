@@ -8,6 +8,7 @@ from explorer import list_pretrained, load_pretrained
 from explorer.data import data_fingerprint, load_split
 from explorer.evaluate import headline_metric, headline_only
 from explorer.baselines import PCABaseline
+from explorer.beta import collapsed, figures
 from explorer.pretrained import SHIPPED_PCA_COMPONENTS, WeightsError, load_card, load_pca, pca_path
 from explorer.releases import RELEASES
 
@@ -55,7 +56,9 @@ def test_cards_were_trained_on_standard_mnist():
     assert {load_card(n)["data_sha256"] for n in SHIPPED} == {data_fingerprint(train)}
 
 
-@pytest.mark.parametrize("name", [n for n in SHIPPED if load_card(n)["task"] == "latent"])
+# Except the collapsed end of the beta set (beta 16, 32), shown *because* its code holds (almost) nothing.
+@pytest.mark.parametrize("name", [n for n in SHIPPED if load_card(n)["task"] == "latent"
+                                  and not (n.startswith("vae-2-beta") and collapsed(figures(load_card(n))))])
 def test_latent_models_beat_pca_at_the_same_size(name):
     m = load_card(name)["metrics"]
     assert m["mse"] < m["pca"]["mse"]
