@@ -30,6 +30,7 @@ from explorer.export import export_release
 from explorer.history import DIGITS, HISTORY_FILE, HistoryRecorder
 from explorer.models import build
 from explorer.pretrained import PRETRAINED_ROOT, SHIPPED_PCA_COMPONENTS, pca_path, save_pca, save_pretrained
+from explorer.quantize import round_to_int8
 from explorer.releases import RELEASES, versions
 from explorer.train import fit, pick_device, seed_everything
 
@@ -72,8 +73,10 @@ def train_one(name: str, args, device, train: Split, test: Split, pca: PCABaseli
         recorder = HistoryRecorder(digits.floats, digits.labels, steps)
     result = fit(model, train, config, device, desc=name, checkpoint=checkpoint,
                  resume=args.resume, progress=not args.no_progress, callback=recorder)
-    if release.half:
-        model.half().float()  # round to what the file will hold, so the card measures the shipped weights
+    if release.int8:
+        round_to_int8(model)  # round to what the file will hold, so the card measures the shipped weights
+    elif release.half:
+        model.half().float()
     figures = evaluate_model(model, train, test, pca)
     card = {
         "name": name,
@@ -83,6 +86,8 @@ def train_one(name: str, args, device, train: Split, test: Split, pca: PCABaseli
         "dataset": args.dataset,
         "latent_dim": model.latent_dim,
         "parameters": sum(p.numel() for p in model.parameters()),
+        "storage": "int8 rows (matrices of 65,536+ numbers) + float16" if release.int8 else
+                   "float16" if release.half else "float32",
         "metrics": figures,
         "headline": figures["headline"],
         "test_images": len(test),
@@ -97,7 +102,7 @@ def train_one(name: str, args, device, train: Split, test: Split, pca: PCABaseli
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     folder = args.out / args.dataset / name
-    save_pretrained(model, folder, card, torch.float16 if release.half else None)
+    save_pretrained(model, folder, card, torch.float16 if release.half else None, int8=release.int8)
     # A resumed run saw only the steps after its restart, so its history would be partial.
     if recorder is not None and recorder.recorded and recorder.recorded[0] == 0:
         recorder.save(folder / HISTORY_FILE)

@@ -24,6 +24,7 @@ from safetensors.torch import load_file, save_file
 from explorer.atomic import replace_atomically
 from explorer.baselines import PCABaseline
 from explorer.models import MODELS, Autoencoder, build, family_of
+from explorer.quantize import dequantize, quantized_state
 # The torch-free half (cards, the PCA fit, the release list), re-exported: the app imports it from there.
 from explorer.shipped import (PRETRAINED_ROOT, SHIPPED_PCA_COMPONENTS, WeightsError, list_pretrained,  # noqa: F401
                               load_pca, model_dir, pca_path, read_card, train_command)
@@ -31,14 +32,18 @@ from explorer.shipped import (PRETRAINED_ROOT, SHIPPED_PCA_COMPONENTS, WeightsEr
 FILES = ("card.json", "config.json", "model.safetensors")
 
 
-def save_pretrained(model: Autoencoder, folder: Path, card: dict, dtype: torch.dtype | None = None) -> None:
+def save_pretrained(model: Autoencoder, folder: Path, card: dict, dtype: torch.dtype | None = None,
+                    int8: bool = False) -> None:
     """Write the folder beside the old one and swap it in: the last good weights stay until then.
-    `dtype` (e.g. torch.float16) stores floating tensors smaller; loading casts them back."""
+    `dtype` (e.g. torch.float16) stores floating tensors smaller; `int8` stores the large
+    matrices as int8 rows (explorer/quantize.py) and the rest in float16. Loading casts back."""
     family = family_of(model)
     config = {"family": family, "config": asdict(model.config)}
     with replace_atomically(folder, folder=True) as tmp:
         state = {k: v.detach().cpu().to(dtype if dtype and v.is_floating_point() else v.dtype).contiguous()
                  for k, v in model.state_dict().items()}
+        if int8:
+            state = quantized_state(model.state_dict())
         save_file(state, tmp / "model.safetensors", metadata={"family": family})
         (tmp / "model.safetensors").chmod(0o644)  # safetensors writes 0600; the app may run as another user
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
@@ -56,7 +61,7 @@ def load_model(folder: Path, device: torch.device | str | None = None) -> Autoen
     try:
         config = json.loads((folder / "config.json").read_text())
         model = build(config["family"], **config["config"])
-        state = load_file(folder / "model.safetensors")
+        state = dequantize(load_file(folder / "model.safetensors"))
         model.load_state_dict(state)
     except Exception as exc:  # JSON, safetensors header, missing or mis-shaped tensors
         raise WeightsError(

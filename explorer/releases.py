@@ -27,6 +27,9 @@ class Release:
     # Weights are stored in float16: half the download, and every figure changes by under 1e-4
     # (the card measures the rounded weights).
     half: bool = True
+    # The large dense matrices as int8 rows (explorer/quantize.py): for the two biggest models,
+    # whose figures move by under 0.1% with it.
+    int8: bool = False
     history: bool = True  # 2-D models: record how the latent plane learns (explorer/history.py)
     picker: bool = True  # listed by the app's model pickers; the beta set has a page of its own
 
@@ -57,10 +60,12 @@ RELEASES: dict[str, Release] = {
                          {"latent_dim": 2, "neck": 64}, replace(FAST, epochs=12)),
     "conv_ae-32": Release("conv_ae", "The lesson's convolutional AE with a 32-D code.",
                           "Convolutional AE (32-D)",
-                          {"latent_dim": 32, "channels": (32, 64), "hidden": 256}, replace(FAST, epochs=20)),
+                          {"latent_dim": 32, "channels": (32, 64), "hidden": 256}, replace(FAST, epochs=20),
+                          int8=True),
     "denoising_ae": Release("denoising_ae", "Convolutional denoiser trained on fresh Gaussian and salt-and-pepper noise.",
                             "Denoising AE",
-                            {"channels": (32, 64), "global_hidden": 256, "fine": 8}, TrainConfig(epochs=14)),
+                            {"channels": (32, 64), "global_hidden": 256, "fine": 8}, TrainConfig(epochs=14),
+                            int8=True),
     "super_resolution-x2": Release("super_resolution", "14x14 -> 28x28 super-resolution on top of bicubic.",
                                    "Super-resolution x2",
                                    {"factor": 2}, TrainConfig(epochs=3)),
