@@ -67,11 +67,15 @@ def answers_health_check(url: str, proc: subprocess.Popen, timeout: float) -> bo
 
 
 def wait_until_idle(page, timeout_ms: float = 300_000) -> None:
-    """Until the script run has finished and every image on the page has been decoded."""
+    """Until the script run has finished, every element's code has arrived and every image on
+    the page has been decoded. Streamlit loads an element type's code the first time it is
+    drawn and shows a grey skeleton (`stSkeleton`) until then: on a busy machine that can be
+    seconds after the run ends, and a check or screenshot taken then sees grey boxes."""
     page.wait_for_function(
         """() => { const app = document.querySelector('[data-testid="stApp"]');
                    const state = app && app.getAttribute('data-test-script-state');
                    return state && !['initial', 'running', 'rerunRequested'].includes(state)
+                          && !document.querySelector('[data-testid="stSkeleton"]')
                           && [...document.images].every(img => img.complete || img.loading === 'lazy'); }""",
         timeout=timeout_ms)
 
