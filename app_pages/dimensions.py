@@ -45,11 +45,11 @@ def strip(images: np.ndarray) -> np.ndarray:
 
 
 def pickers(models: list[str]) -> tuple[str, int]:
-    c1, c2, c3 = st.columns([2, 1, 2])
+    c1, c2 = st.columns([2, 1])
     default = models.index("conv_ae-32") if "conv_ae-32" in models else 0
     name = c1.selectbox("Model", models, index=default, format_func=ui.label, key="dims_model")
     index = c2.number_input("Test digit #", 0, len(ui.test_split()) - 1, key="dims_index")
-    c3.segmented_control("Or the first test image of", list(range(10)), key="dims_jump", on_change=jump)
+    st.segmented_control("Or the first test image of", list(range(10)), key="dims_jump", on_change=jump)
     return name, int(index)
 
 
@@ -61,16 +61,17 @@ def jump() -> None:
 
 
 def unit_row(unit: int, images: np.ndarray, lo: float, hi: float, change: float) -> None:
-    c1, c2 = st.columns([1, 5], vertical_alignment="center")
-    c1.markdown(f"**unit {unit}**  \n{lo:.2f} → {hi:.2f}  \nchange {change:.3f}")
-    c2.image(ui.big(strip(images), TILE))
+    # One picture per row, its label under it: on a phone the row stays a row and the label one line.
+    st.image(ui.big(strip(images), TILE), caption=f"unit {unit}: {lo:.2f} → {hi:.2f}, change {change:.3f}")
 
 
 def grid_section(name: str, index: int) -> None:
     code, base, grid, change = traversal(name, index)
     split = ui.test_split()
     original = split.float_images([index])[0, 0]
-    ui.show_row([original, base], [f"test image #{index} (a {split.labels[index]})", f"{name}'s reconstruction"], scale=4)
+    # One picture, so the two digits are the same size on every screen.
+    st.image(ui.big(strip(np.stack([original, base])), 4),
+             caption=f"test image #{index} (a {split.labels[index]}) and {name}'s reconstruction")
     order = np.argsort(-change, kind="stable")
     ranges = unit_ranges(name)
     d = len(code)
@@ -129,24 +130,24 @@ def pca_of_codes(name: str) -> tuple[np.ndarray, float]:
 
 @st.fragment
 def map_section(name: str) -> None:
-    views = {}
+    shown = linked_scatter.SHOWN
+    views, notes = {}, []
     try:
         e = load_embedding(model_dir(name) / EMBEDDING_FILE)
-        if e.meta["points"] != linked_scatter.SHOWN or not np.array_equal(
-                e.labels, ui.test_split().labels[:linked_scatter.SHOWN]):
-            raise ValueError(f"it holds {e.meta['points']} points, the page draws the first {linked_scatter.SHOWN:,}")
+        if not np.array_equal(e.labels, ui.test_split().labels[:shown]):
+            raise ValueError(f"it maps {e.meta['points']:,} digits, not the first {shown:,} test digits")
         views[f"t-SNE of {name}'s codes"] = (e.xy, ("t-SNE 1", "t-SNE 2"))
-        about = (f" t-SNE by {e.meta['library']} {e.meta['version']} (perplexity {e.meta['perplexity']:g}, seed "
-                 f"{e.meta['seed']}), computed by `python -m explorer.embedding` and shipped beside the weights.")
+        notes.append(f"t-SNE by {e.meta['library']} {e.meta['version']} (perplexity {e.meta['perplexity']:g}, seed "
+                     f"{e.meta['seed']}) of these {shown:,} codes, computed by `python -m explorer.embedding` and "
+                     f"shipped beside the weights.")
     except (FileNotFoundError, ValueError) as exc:
         st.info(f"No usable t-SNE map for {name}: {exc}. Make it with `python -m explorer.embedding --models {name}`.")
-        about = ""
     views["PCA-2 of the pixels"] = (pca_of_pixels(), ("PC1", "PC2"))
     projected, kept = pca_of_codes(name)
     views[f"PCA-2 of {name}'s codes"] = (projected, ("PC1", "PC2"))
-    about += (f" PCA of the pixels is the shipped fit on the training digits; PCA of the codes is fit on the "
-              f"10,000 test codes, and its two axes keep {kept:.0%} of their variance.")
-    linked_scatter.show("dims", views, note=about)
+    notes.append(f"PCA of the pixels is the shipped fit on the training digits; PCA of the codes is fit on the "
+                 f"10,000 test codes, and its two axes keep {kept:.0%} of their variance.")
+    linked_scatter.show("dims", views, note=" ".join(notes))
 
 
 def main() -> None:

@@ -114,7 +114,8 @@ def legend() -> None:
 def show(prefix: str, views: dict[str, tuple[np.ndarray, tuple[str, str]]], note: str = "") -> None:
     """Legend, caption with the selection's size, "Clear selection", then the charts two to a row.
 
-    views: title -> ((SHOWN, 2) points, (x axis title, y axis title)), in the order drawn."""
+    views: title -> ((SHOWN, 2) points, (x axis title, y axis title)), in the order drawn; note: a
+    caption under the charts (where their points come from)."""
     chosen = set(selected(prefix))
     _tap_select(key=f"{prefix}_tap_select")
     legend()
@@ -122,7 +123,7 @@ def show(prefix: str, views: dict[str, tuple[np.ndarray, tuple[str, str]]], note
     c1.caption(f"The first {SHOWN:,} test digits. **Click a point** to select that digit, or pick the lasso in a "
                f"chart's toolbar and draw round some points: the same digits light up in every chart. Click the "
                f"selected point again, or Clear selection, to clear it. Points beyond the axes are pinned to the "
-               f"edge and drawn as x.{note}" + (f" **{len(chosen)} selected.**" if chosen else ""))
+               f"edge and drawn as x." + (f" **{len(chosen)} selected.**" if chosen else ""))
     c2.button("Clear selection", on_click=clear, args=(prefix,), disabled=not chosen, key=f"{prefix}_clear")
     generation = st.session_state[f"{prefix}_generation"]
     titles = list(views)
@@ -134,3 +135,5 @@ def show(prefix: str, views: dict[str, tuple[np.ndarray, tuple[str, str]]], note
             with col:
                 st.plotly_chart(figure(title, points, axes, chosen), key=key,
                                 on_select=lambda k=key: on_select(prefix, k), selection_mode=("points", "lasso", "box"))
+    if note:
+        st.caption(note)

@@ -35,6 +35,8 @@ for name in sorted(pages):
         at.segmented_control(key="sr_factor").set_value(4).run()
     if name == "compare":
         at.radio(key="gallery_model").set_value("conv_ae-32").run()
+    if name == "dimensions":
+        at.selectbox(key="dims_model").set_value("sparse_ae-32").run()
     assert not at.exception, (name, at.exception)
     print(name, "torch" in sys.modules or any(m.startswith("torch.") for m in sys.modules), flush=True)
 """
@@ -44,5 +46,5 @@ def test_no_app_page_imports_torch():
     out = subprocess.run([sys.executable, "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stderr[-3000:]
     lines = dict(line.split() for line in out.stdout.strip().splitlines())
-    assert sorted(lines) == ["beta", "compare", "denoise", "history", "interpolate", "latent", "models", "super_resolution"]
+    assert sorted(lines) == ["beta", "compare", "denoise", "dimensions", "history", "interpolate", "latent", "models", "super_resolution"]
     assert set(lines.values()) == {"False"}, f"torch imported after these pages: {lines}"
