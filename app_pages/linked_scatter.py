@@ -30,6 +30,7 @@ from app_pages import ui
 SHOWN = 3000  # points per scatter: enough to see the clusters, light enough to stay fast
 BULK = (0.5, 99.5)  # percentiles each axis is ranged to; points beyond are pinned to the edge
 FADED = 0.07  # opacity of the points outside a selection
+FEW = 50  # a selection this small is also drawn larger, ringed: one point must be findable on a phone
 
 # Makes a tap on a phone select the point under the finger (see tap_select.js for why).
 _tap_select = st.components.v2.component("tap_select", html="<span></span>",
@@ -89,12 +90,15 @@ def figure(title: str, codes: np.ndarray, axes: tuple[str, str], chosen: set[int
         idx = np.nonzero(labels == digit)[0]
         x, y = codes[idx, 0], codes[idx, 1]
         outside = (x < x_lo) | (x > x_hi) | (y < y_lo) | (y > y_hi)
-        opacity = np.where(np.isin(idx, list(chosen)), 1.0, FADED) if chosen else 1.0
+        inside = np.isin(idx, list(chosen))
+        opacity = np.where(inside, 1.0, FADED) if chosen else 1.0
+        size = np.where(outside, 9, 5) + (5 * inside if 0 < len(chosen) <= FEW else 0)
+        ring = {"width": np.where(inside, 1.5, 0.0), "color": "#222"} if 0 < len(chosen) <= FEW else {}
         fig.add_trace(go.Scattergl(
             x=np.clip(x, x_lo, x_hi), y=np.clip(y, y_lo, y_hi), mode="markers", name=str(digit),
             customdata=np.stack([idx, x, y], 1), showlegend=False,
-            marker={"size": np.where(outside, 9, 5), "color": ui.DIGIT_COLORS[digit], "opacity": opacity,
-                    "symbol": np.where(outside, "x", "circle")},
+            marker={"size": size, "color": ui.DIGIT_COLORS[digit], "opacity": opacity,
+                    "symbol": np.where(outside, "x", "circle"), "line": ring},
             hovertemplate=f"digit {digit}<br>test image #%{{customdata[0]}}<br>at (%{{customdata[1]:.2f}}, "
                           f"%{{customdata[2]:.2f}})<extra></extra>",
         ))
@@ -127,13 +131,15 @@ def show(prefix: str, views: dict[str, tuple[np.ndarray, tuple[str, str]]], note
     c2.button("Clear selection", on_click=clear, args=(prefix,), disabled=not chosen, key=f"{prefix}_clear")
     generation = st.session_state[f"{prefix}_generation"]
     titles = list(views)
-    # Two charts per row: each wide enough (about 390 px at 1280x720) to lasso a cluster.
+    # Two charts per row: each wide enough (about 390 px at 1280x720) to lasso a cluster. An odd
+    # chart out leaves a column free: the note goes there, beside the chart, instead of below.
     for row in range(0, len(titles), 2):
-        for col, title in zip(st.columns(2), titles[row:row + 2]):
+        columns = st.columns(2)
+        for col, title in zip(columns, titles[row:row + 2]):
             key = f"{prefix}_{title}_{generation}"
             points, axes = views[title]
             with col:
                 st.plotly_chart(figure(title, points, axes, chosen), key=key,
                                 on_select=lambda k=key: on_select(prefix, k), selection_mode=("points", "lasso", "box"))
     if note:
-        st.caption(note)
+        (columns[1] if len(titles) % 2 else st).caption(note)
