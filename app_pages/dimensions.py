@@ -98,9 +98,12 @@ def sparse_section(name: str, index: int) -> None:
     active = code > 0
     mean_active, dead = activity(name)
     colors = np.where(active, ui.DIGIT_COLORS[0], "#bbbbbb")
-    fig = go.Figure(go.Bar(x=np.arange(len(code)), y=code, marker_color=colors,
-                           hovertemplate="unit %{x}: %{y:.2f}<extra></extra>"))
-    fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"size": 15}, bargap=0.15,
+    units = np.arange(len(code))
+    fig = go.Figure(go.Bar(x=units, y=code, marker_color=colors, hovertemplate="unit %{x}: %{y:.2f}<extra></extra>"))
+    # A zero has no bar: a grey dot on the axis shows the unit is there and off.
+    fig.add_trace(go.Scatter(x=units[~active], y=np.zeros((~active).sum()), mode="markers",
+                             marker={"color": "#999999", "size": 9}, hovertemplate="unit %{x}: 0<extra></extra>"))
+    fig.update_layout(height=260, showlegend=False, margin={"l": 10, "r": 10, "t": 10, "b": 10}, font={"size": 15}, bargap=0.15,
                       xaxis={"title": "code unit", "dtick": 4}, yaxis={"title": "value"})
     st.plotly_chart(fig, key="dims_units", config={"displayModeBar": False})
     plain = ""
@@ -108,7 +111,7 @@ def sparse_section(name: str, index: int) -> None:
         plain_mean, plain_dead = activity("ae-32")
         plain = (f" The plain AE of the same shape without the L1 penalty (ae-32) has {plain_mean:.1f} active on "
                  f"average and {len(plain_dead)} never active.")
-    st.markdown(f"**{int(active.sum())} of {len(code)} units are active** (above zero, in blue) for test image "
+    st.markdown(f"**{int(active.sum())} of {len(code)} units are active** (above zero, in blue; grey dots: zero) for test image "
                 f"#{index}. Over the 10,000 test digits {mean_active:.1f} units are active on average, and "
                 f"{len(dead)} units ({', '.join(map(str, dead)) or 'none'}) are zero for every one of them.{plain}")
 
@@ -163,11 +166,11 @@ def main() -> None:
     name, index = pickers(models)
     if ui.model(name) is None:
         return
-    st.subheader("What each code unit does")
-    grid_section(name, index)
-    if name == "sparse_ae-32":
+    if name == "sparse_ae-32":  # before the grid: it says why some rows below do not change at all
         st.subheader("Which units are active")
         sparse_section(name, index)
+    st.subheader("What each code unit does")
+    grid_section(name, index)
     st.subheader("A map of the 32-D codes")
     map_section(name)
 
