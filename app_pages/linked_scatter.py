@@ -121,7 +121,7 @@ def show(prefix: str, views: dict[str, tuple[np.ndarray, tuple[str, str]]], note
     views: title -> ((SHOWN, 2) points, (x axis title, y axis title)), in the order drawn; note: a
     caption under the charts (where their points come from)."""
     chosen = set(selected(prefix))
-    _tap_select(key=f"{prefix}_tap_select")
+    _tap_select(key="tap_select")  # one per page: app.css hides its element by this key
     legend()
     c1, c2 = st.columns([4, 1], vertical_alignment="center")
     c1.caption(f"The first {SHOWN:,} test digits. **Click a point** to select that digit, or pick the lasso in a "

@@ -168,3 +168,26 @@ def test_tapping_a_point_on_a_phone_selects_it_everywhere(server, browser, path)
         assert page.locator("[data-testid='stException']").count() == 0
     finally:
         context.close()
+
+
+def test_a_lasso_from_the_toolbar_selects_the_same_digits_everywhere(server, browser):
+    context, page = open_page(browser, server, "dimensions", DESKTOP)
+    try:
+        plot = page.locator(".js-plotly-plot").first  # the t-SNE map
+        plot.scroll_into_view_if_needed()
+        box = plot.locator(".nsewdrag").first.bounding_box()
+        plot.hover()  # the toolbar shows while the pointer is over the chart
+        plot.locator(".modebar-btn[data-val='lasso']").first.click()
+        cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] * 0.2
+        page.mouse.move(cx - r, cy - r)
+        page.mouse.down()
+        for x, y in [(cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r), (cx - r, cy - r)]:
+            page.mouse.move(x, y, steps=8)
+        page.mouse.up()
+        page.wait_for_function(f"() => {{ const h = ({HIGHLIGHTED})(); return h.length === 3 && h[0].length > 1 && "
+                               f"h[0].length < 3000 && h.every(s => JSON.stringify(s) === JSON.stringify(h[0])); }}",
+                               timeout=60_000)
+        count = len(highlighted(page)[0])
+        page.get_by_text(f"{count} selected.").first.wait_for(timeout=30_000)
+    finally:
+        context.close()
