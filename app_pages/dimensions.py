@@ -20,7 +20,7 @@ def unit_ranges(name: str) -> np.ndarray:
     return np.percentile(ui.test_codes(name), PERCENTILES, axis=0).T.astype(np.float32)
 
 
-@st.cache_data(show_spinner="Decoding the traversal grid...", max_entries=64)
+@st.cache_data(show_spinner="Decoding the traversal grid...", max_entries=16)  # ~1 MB each
 def traversal(name: str, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For test digit `index`: its code (d,), its reconstruction (28, 28), the grid (d, STEPS, 28, 28)
     where row u moves unit u over its range, the others held at the digit's code, and each row's

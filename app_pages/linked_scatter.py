@@ -1,20 +1,23 @@
 """Scatters of the same test digits in several 2-D views with one selection shared by all of them:
 the AE-against-PCA page and the "More than two dimensions" page draw their charts with `show`.
 
-Click a point (tap it on a phone: tap_select.js) to select that test digit, or pick the lasso (or box) in a
-chart's toolbar and draw round some points: the same digits light up in every chart. Clicking
-the one selected point again, or "Clear selection", clears it.
+Click a point (tap it on a phone: tap_select.js) to select that test digit, or pick the lasso
+(or box) in a chart's toolbar and draw round some points: the same digits light up in every
+chart. Clicking the one selected point again, or "Clear selection", clears it. Phones get no
+toolbar (app.css hides it over the chart titles), so there a selection is one tapped point.
 
 Why the charts open in pan mode and not lasso mode: while Plotly's drag mode is lasso or box,
-Streamlit sets its clickmode to "event", so a click selects nothing there (Streamlit 1.5x-1.67,
-PlotlyChart.tsx); in pan mode it sets "event+select" and a click selects the point under it.
+Streamlit sets its clickmode to "event", so a click selects nothing there (read in Streamlit
+1.67's bundled PlotlyChart component); in pan mode it sets "event+select" and a click selects the point under it.
 The axes are fixed (no zoom or pan): a drag does nothing until the lasso is picked.
 
 One selection, a sorted list of test-set indices in st.session_state, draws every chart. Each
 chart shows it by its markers' opacity, not by Plotly's `selectedpoints`, so a chart holds no
 selection of its own: whatever a person clicks or lassoes arrives as a new selection, and a
 changed figure is a new element in Streamlit (its id includes the figure), so every chart and
-the caption are redrawn from the one list and always agree.
+the caption are redrawn from the one list and always agree. The price: a double-click, or a
+click on empty space, clears nothing. Plotly clears its own selection then, but a freshly drawn
+chart has none, and its Streamlit value is already empty, so no event reaches Python.
 """
 
 from __future__ import annotations
