@@ -28,9 +28,10 @@ def traversal(name: str, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray
     m = ui.model(name)
     code = m.encode(ui.test_split().float_images([index]))[0]  # (d,)
     d = len(code)
-    values = np.linspace(unit_ranges(name)[:, 0], unit_ranges(name)[:, 1], STEPS, axis=1)  # (d, STEPS)
+    ranges = unit_ranges(name)
+    values = np.linspace(ranges[:, 0], ranges[:, 1], STEPS, axis=1)  # (d, STEPS)
     codes = np.repeat(code[None, None], d * STEPS, 0).reshape(d, STEPS, d)
-    codes[np.arange(d), :, np.arange(d)] = values
+    codes[np.arange(d), :, np.arange(d)] = values  # row u, every step: unit u takes that step's value
     grid = m.batched("decode", codes.reshape(-1, d), batch=512).reshape(d, STEPS, 28, 28)
     base = m.decode(code[None])[0, 0]
     change = np.abs(grid - base).mean(axis=(1, 2, 3))
