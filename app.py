@@ -15,6 +15,7 @@ PAGES = [
     st.Page("app_pages/interpolate.py", title="Interpolate and sample", icon=":material/timeline:"),
     st.Page("app_pages/beta.py", title="The beta trade-off", icon=":material/tune:"),
     st.Page("app_pages/history.py", title="How the latent space learns", icon=":material/history:"),
+    st.Page("app_pages/dimensions.py", title="More than two dimensions", icon=":material/scatter_plot:"),
     st.Page("app_pages/models.py", title="Models", icon=":material/description:"),
 ]
 

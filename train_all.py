@@ -8,8 +8,10 @@
 Each model folder gets `model.safetensors`, `config.json` and `card.json` (test metrics
 beside PCA, loss curve, time, device, versions, data hash). Resume checkpoints live in
 `checkpoints/`, outside `pretrained/`, and are deleted once a model is released.
-`pca` (in the default list, or `--models pca` alone) writes the PCA baseline the app
-compares against, fit on the training set in a second or two.
+Models whose code has more than two numbers also get `tsne.safetensors`, a t-SNE map of
+their test codes (`explorer.embedding`). `pca` (in the default list, or `--models pca`
+alone) writes the PCA baseline the app compares against, fit on the training set in a
+second or two.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import torch
 
 from explorer.baselines import PCABaseline
 from explorer.data import TORCHVISION_CLASSES, DataUnavailableError, Split, data_fingerprint, load_split
+from explorer.embedding import POINTS, embed_release
 from explorer.evaluate import evaluate_model, fit_pca
 from explorer.export import export_release
 from explorer.history import DIGITS, HISTORY_FILE, HistoryRecorder
@@ -107,6 +110,8 @@ def train_one(name: str, args, device, train: Split, test: Split, pca: PCABaseli
     if recorder is not None and recorder.recorded and recorder.recorded[0] == 0:
         recorder.save(folder / HISTORY_FILE)
     export_release(folder)  # the ONNX the app serves, made from the weights just written
+    if model.task == "latent" and model.latent_dim > 2:  # a code that needs a map to be seen: t-SNE, from the ONNX
+        embed_release(folder, test.images[:POINTS].cpu().numpy(), test.labels[:POINTS].cpu().numpy())
     checkpoint.unlink(missing_ok=True)
     return card
 

@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["latent", "compare", "denoise", "super_resolution", "interpolate", "beta", "history", "models"]
+PAGES = ["latent", "compare", "denoise", "super_resolution", "interpolate", "beta", "history", "dimensions", "models"]
 TIMEOUT = 120  # the first run of a page fits PCA and encodes the test set
 
 

@@ -40,6 +40,8 @@ for name in sorted(pages):
         at.segmented_control(key="sr_factor").set_value(4).run()
     if name == "compare":
         at.radio(key="gallery_model").set_value("conv_ae-32").run()
+    if name == "dimensions":
+        at.selectbox(key="dims_model").set_value("sparse_ae-32").run()
     assert not at.exception, (name, at.exception)
     print(name, "torch" in sys.modules or any(m.startswith("torch.") for m in sys.modules), flush=True)
 from importlib.metadata import packages_distributions
@@ -77,5 +79,5 @@ def test_no_app_page_imports_torch():
     # Everything the pages imported is installed by requirements-app.txt (what deploy/Dockerfile installs).
     missing = {normalise(d) for d in used} - app_requirements_closure()
     assert not missing, f"the app imports {missing}, which requirements-app.txt does not install"
-    assert sorted(lines) == ["beta", "compare", "denoise", "history", "interpolate", "latent", "models", "super_resolution"]
+    assert sorted(lines) == ["beta", "compare", "denoise", "dimensions", "history", "interpolate", "latent", "models", "super_resolution"]
     assert set(lines.values()) == {"False"}, f"torch imported after these pages: {lines}"

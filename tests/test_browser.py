@@ -18,7 +18,8 @@ pytestmark = pytest.mark.browser
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 PAGES = {"latent": "", "compare": "compare", "denoise": "denoise", "super_resolution": "super_resolution",
-         "interpolate": "interpolate", "beta": "beta", "history": "history", "models": "models"}
+         "interpolate": "interpolate", "beta": "beta", "history": "history",
+         "dimensions": "dimensions", "models": "models"}
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,8 @@ def no_exception(page) -> None:
 def test_every_page_renders_and_is_screenshotted(server, page, name):
     titles = {"latent": "Latent explorer", "compare": "Autoencoder against PCA", "denoise": "Denoise",
               "super_resolution": "Super-resolution", "interpolate": "Interpolate and sample", "beta": "The beta trade-off",
-              "history": "How the latent space learns", "models": "Models"}
+              "history": "How the latent space learns",
+              "dimensions": "More than two dimensions", "models": "Models"}
     page.goto(f"{server}/{PAGES[name]}")
     page.get_by_role("heading", name=titles[name]).first.wait_for(timeout=90_000)
     wait_for_app(page, titles[name])

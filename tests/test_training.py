@@ -39,6 +39,7 @@ def test_quick_run_writes_every_model(tmp_path, capsys):
         # every release gets the ONNX files the app serves (explorer/export.py).
         extra = ["history.safetensors"] if card["latent_dim"] == 2 and RELEASES[name].history else []
         extra += ["encoder.onnx", "decoder.onnx"] if card["task"] == "latent" else ["model.onnx"]
+        extra += ["tsne.safetensors"] if card["task"] == "latent" and card["latent_dim"] > 2 else []  # explorer/embedding.py
         assert sorted(p.name for p in (folder / name).iterdir()) == sorted([*pretrained.FILES, *extra])
         card = json.loads((folder / name / "card.json").read_text())
         assert card["name"] == name and card["quick"] is True

@@ -1,0 +1,148 @@
+"""Scatters of the same test digits in several 2-D views with one selection shared by all of them:
+the AE-against-PCA page and the "More than two dimensions" page draw their charts with `show`.
+
+Click a point (tap it on a phone: tap_select.js) to select that test digit, or pick the lasso
+(or box) in a chart's toolbar and draw round some points: the same digits light up in every
+chart. Clicking the one selected point again, or "Clear selection", clears it. Phones get no
+toolbar (app.css hides it over the chart titles), so there a selection is one tapped point.
+
+Why the charts open in pan mode and not lasso mode: while Plotly's drag mode is lasso or box,
+Streamlit sets its clickmode to "event", so a click selects nothing there (read in Streamlit
+1.67's bundled PlotlyChart component); in pan mode it sets "event+select" and a click selects the point under it.
+The axes are fixed (no zoom or pan): a drag does nothing until the lasso is picked.
+
+One selection, a sorted list of test-set indices in st.session_state, draws every chart. Each
+chart shows it by its markers' opacity, not by Plotly's `selectedpoints`, so a chart holds no
+selection of its own: whatever a person clicks or lassoes arrives as a new selection, and a
+changed figure is a new element in Streamlit (its id includes the figure), so every chart and
+the caption are redrawn from the one list and always agree. The price: a double-click, or a
+click on empty space, clears nothing. Plotly clears its own selection then, but a freshly drawn
+chart has none, and its Streamlit value is already empty, so no event reaches Python.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from app_pages import ui
+
+SHOWN = 3000  # points per scatter: enough to see the clusters, light enough to stay fast
+BULK = (0.5, 99.5)  # percentiles each axis is ranged to; points beyond are pinned to the edge
+FADED = 0.07  # opacity of the points outside a selection
+FEW = 50  # a selection this small is also drawn larger, ringed: one point must be findable on a phone
+
+# Makes a tap on a phone select the point under the finger (see tap_select.js for why).
+_tap_select = st.components.v2.component("tap_select", html="<span></span>",
+                                         js=(Path(__file__).resolve().parent / "tap_select.js").read_text())
+
+
+def init(prefix: str) -> None:
+    for key, value in {f"{prefix}_selected": [], f"{prefix}_generation": 0}.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+
+
+def selected(prefix: str) -> list[int]:
+    return st.session_state[f"{prefix}_selected"]
+
+
+def set_selection(prefix: str, indices: list[int]) -> None:
+    st.session_state[f"{prefix}_selected"] = sorted(indices)
+    # New chart keys: every chart is drawn afresh from this one selection.
+    st.session_state[f"{prefix}_generation"] += 1
+
+
+def clear(prefix: str) -> None:
+    set_selection(prefix, [])
+
+
+def on_select(prefix: str, key: str) -> None:
+    event = st.session_state.get(key, {}).get("selection", {})
+    points = event.get("points", [])
+    # Trace d holds the shown digits d in test-set order, so (trace, point) gives the test index.
+    labels = ui.test_split().labels[:SHOWN]
+    by_digit = [np.nonzero(labels == d)[0] for d in range(10)]
+    picked = sorted({int(by_digit[p["curve_number"]][p["point_index"]])
+                     for p in points if p.get("curve_number", 99) < 10 and "point_index" in p})
+    clicked = not event.get("lasso") and not event.get("box")
+    if clicked and len(picked) == 1 and picked == selected(prefix):
+        picked = []  # a click on the one selected point: the chart knows no selection, so this is the way to undo it
+    set_selection(prefix, picked)
+
+
+def axis_ranges(codes: np.ndarray) -> list[tuple[float, float]]:
+    """Per axis, the bulk of the points plus a margin: a few outliers no longer squeeze the rest into a strip."""
+    ranges = []
+    for values in codes.T:
+        lo, hi = np.percentile(values, BULK)
+        pad = 0.08 * (hi - lo)
+        ranges.append((float(lo - pad), float(hi + pad)))
+    return ranges
+
+
+def figure(title: str, codes: np.ndarray, axes: tuple[str, str], chosen: set[int]) -> go.Figure:
+    """codes: (SHOWN, 2), row i is test digit i."""
+    labels = ui.test_split().labels[:SHOWN]
+    (x_lo, x_hi), (y_lo, y_hi) = axis_ranges(codes)
+    fig = go.Figure()
+    for digit in range(10):
+        idx = np.nonzero(labels == digit)[0]
+        x, y = codes[idx, 0], codes[idx, 1]
+        outside = (x < x_lo) | (x > x_hi) | (y < y_lo) | (y > y_hi)
+        inside = np.isin(idx, list(chosen))
+        opacity = np.where(inside, 1.0, FADED) if chosen else 1.0
+        size = np.where(outside, 9, 5) + (5 * inside if 0 < len(chosen) <= FEW else 0)
+        ring = {"width": np.where(inside, 1.5, 0.0), "color": "#222"} if 0 < len(chosen) <= FEW else {}
+        fig.add_trace(go.Scattergl(
+            x=np.clip(x, x_lo, x_hi), y=np.clip(y, y_lo, y_hi), mode="markers", name=str(digit),
+            customdata=np.stack([idx, x, y], 1), showlegend=False,
+            marker={"size": size, "color": ui.DIGIT_COLORS[digit], "opacity": opacity,
+                    "symbol": np.where(outside, "x", "circle"), "line": ring},
+            hovertemplate=f"digit {digit}<br>test image #%{{customdata[0]}}<br>at (%{{customdata[1]:.2f}}, "
+                          f"%{{customdata[2]:.2f}})<extra></extra>",
+        ))
+    fig.update_layout(title=title, height=380, margin={"l": 10, "r": 10, "t": 40, "b": 10}, font={"size": 15},
+                      dragmode="pan", xaxis={"title": axes[0], "range": [x_lo, x_hi], "fixedrange": True},
+                      yaxis={"title": axes[1], "range": [y_lo, y_hi], "fixedrange": True})
+    return fig
+
+
+def legend() -> None:
+    chips = "".join(f"<span style='margin-right:.9rem;white-space:nowrap'><span style='display:inline-block;width:.8rem;"
+                    f"height:.8rem;border-radius:50%;background:{c};margin-right:.3rem'></span>{d}</span>"
+                    for d, c in enumerate(ui.DIGIT_COLORS))
+    st.markdown(f"<div style='font-size:1.05rem'><b>digit</b>&nbsp;&nbsp;{chips}</div>", unsafe_allow_html=True)
+
+
+def show(prefix: str, views: dict[str, tuple[np.ndarray, tuple[str, str]]], note: str = "") -> None:
+    """Legend, caption with the selection's size, "Clear selection", then the charts two to a row.
+
+    views: title -> ((SHOWN, 2) points, (x axis title, y axis title)), in the order drawn; note: a
+    caption under the charts (where their points come from)."""
+    chosen = set(selected(prefix))
+    _tap_select(key="tap_select")  # one per page: app.css hides its element by this key
+    legend()
+    c1, c2 = st.columns([4, 1], vertical_alignment="center")
+    c1.caption(f"The first {SHOWN:,} test digits. **Click a point** to select that digit, or pick the lasso in a "
+               f"chart's toolbar and draw round some points: the same digits light up in every chart. Click the "
+               f"selected point again, or Clear selection, to clear it. Points beyond the axes are pinned to the "
+               f"edge and drawn as x." + (f" **{len(chosen)} selected.**" if chosen else ""))
+    c2.button("Clear selection", on_click=clear, args=(prefix,), disabled=not chosen, key=f"{prefix}_clear")
+    generation = st.session_state[f"{prefix}_generation"]
+    titles = list(views)
+    # Two charts per row: each wide enough (about 390 px at 1280x720) to lasso a cluster. An odd
+    # chart out leaves a column free: the note goes there, beside the chart, instead of below.
+    for row in range(0, len(titles), 2):
+        columns = st.columns(2)
+        for col, title in zip(columns, titles[row:row + 2]):
+            key = f"{prefix}_{title}_{generation}"
+            points, axes = views[title]
+            with col:
+                st.plotly_chart(figure(title, points, axes, chosen), key=key,
+                                on_select=lambda k=key: on_select(prefix, k), selection_mode=("points", "lasso", "box"))
+    if note:
+        (columns[1] if len(titles) % 2 else st).caption(note)

@@ -1,0 +1,20 @@
+// On a phone a tap on a scatter point must select it, as a click does. Plotly selects the point
+// its hover found, and a mouse hovers before it clicks; a finger does not, so Plotly's tap
+// found nothing to select (it only showed the label, and a second tap selected). Here a touch
+// on a chart's plot area first tells Plotly a pointer is there, with a mousemove at the same
+// spot, so the tap selects the point under the finger. Registered once per browser tab;
+// Streamlit calls this on every render of the (invisible) element.
+export default function () {
+  if (window.__explorerTapSelect) return;
+  window.__explorerTapSelect = true;
+  document.addEventListener(
+    "touchstart",
+    (event) => {
+      const area = event.target.closest && event.target.closest(".js-plotly-plot .nsewdrag");
+      if (!area || event.touches.length !== 1) return;
+      const { clientX, clientY } = event.touches[0];
+      area.dispatchEvent(new MouseEvent("mousemove", { clientX, clientY, bubbles: true }));
+    },
+    { capture: true, passive: true },
+  );
+}

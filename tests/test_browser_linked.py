@@ -1,0 +1,193 @@
+"""Issue 10's check, in a real browser, on both pages with linked scatters (AE against PCA, and
+More than two dimensions): a click on one point selects that test digit in every chart and the
+caption counts it; Clear selection empties every chart; on a phone a tap does the same.
+
+What a chart highlights is read from the figure Plotly is drawing (`gd.data`: the markers'
+opacity, with each point's test index in its customdata), so the check is "the same test
+digits in every chart", not "something changed"."""
+
+import os
+import re
+
+import pytest
+
+from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app, wait_until_idle
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+PAGES = {"compare": ("Autoencoder against PCA", 3), "dimensions": ("More than two dimensions", 3)}
+DESKTOP = {"viewport": {"width": 1280, "height": 720}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
+
+# Per chart, the test indices drawn at full opacity: every point when nothing is selected.
+HIGHLIGHTED = """() => {
+    const list = v => (Array.isArray(v) || ArrayBuffer.isView(v)) ? Array.from(v) : null;
+    return [...document.querySelectorAll('.js-plotly-plot')].filter(gd => gd._fullData && gd._fullData.length === 10)
+        .map(gd => gd._fullData.flatMap(t => {
+            const opacity = list(t.marker.opacity);
+            return list(t.customdata).map((c, i) => [list(c)[0], opacity ? opacity[i] : (t.marker.opacity ?? 1)]);
+        }).filter(([, o]) => o === 1).map(([c]) => c).sort((a, b) => a - b));
+}"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running_app() as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (or apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser, server, path: str, device: dict):
+    context = browser.new_context(**device)
+    page = context.new_page()
+    page.goto(f"{server}/{path}")
+    page.get_by_role("heading", name=PAGES[path][0]).first.wait_for(timeout=120_000)
+    wait_for_charts(page, PAGES[path][1])
+    return context, page
+
+
+def wait_for_charts(page, count: int, timeout: float = 180_000) -> None:
+    wait_until_idle(page, timeout)
+    page.wait_for_function(f"() => ({HIGHLIGHTED})().length === {count}", timeout=timeout)
+
+
+def highlighted(page) -> list[list[int]]:
+    return page.evaluate(HIGHLIGHTED)
+
+
+def point_on_screen(page, chart: int, trace: int = 3, point: int = 5) -> tuple[float, float]:
+    """Where Plotly draws one point of one chart, by its own axis mapping, scrolled into view."""
+    plot = page.locator(".js-plotly-plot").nth(chart)
+    plot.scroll_into_view_if_needed()
+    plot.evaluate("gd => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    return tuple(plot.evaluate(f"""gd => {{
+        const L = gd._fullLayout, t = gd._fullData[{trace}], r = gd.getBoundingClientRect();
+        return [r.left + L._size.l + L.xaxis.l2p(t.x[{point}]), r.top + L._size.t + L.yaxis.l2p(t.y[{point}])];
+    }}"""))
+
+
+def hover(page, x: float, y: float) -> int:
+    """Move the pointer to (x, y) and return the test index its hover label names: points overlap,
+    and Plotly picks the one on top, which a person sees in the label."""
+    page.mouse.move(x, y)
+    label = page.locator(".hoverlayer .hovertext").first
+    label.wait_for(timeout=10_000)
+    return int(re.search(r"test image #(\d+)", label.text_content()).group(1))
+
+
+def wait_for_selection(page, expected: list[int], timeout: float = 60_000) -> None:
+    page.wait_for_function(f"() => {{ const h = ({HIGHLIGHTED})(); return h.length > 0 && "
+                           f"h.every(s => JSON.stringify(s) === {str(expected)!r}); }}", timeout=timeout)
+
+
+def wait_for_one_selected(page, timeout: float = 60_000) -> int:
+    """Until every chart highlights the same single test digit; returns its index."""
+    page.wait_for_function(f"() => {{ const h = ({HIGHLIGHTED})(); return h.length === 3 && "
+                           f"h.every(s => s.length === 1 && s[0] === h[0][0]); }}", timeout=timeout)
+    return highlighted(page)[0][0]
+
+
+def distance_to(page, chart: int, index: int, x: float, y: float) -> float:
+    """Screen distance from (x, y) to where the chart draws test digit `index`."""
+    plot = page.locator(".js-plotly-plot").nth(chart)
+    px, py = plot.evaluate(f"""gd => {{
+        const L = gd._fullLayout, r = gd.getBoundingClientRect();
+        for (const t of gd._fullData) for (let i = 0; i < t.x.length; i++)
+            if (t.customdata[i][0] === {index})
+                return [r.left + L._size.l + L.xaxis.l2p(t.x[i]), r.top + L._size.t + L.yaxis.l2p(t.y[i])];
+    }}""")
+    return ((px - x) ** 2 + (py - y) ** 2) ** 0.5
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_click_selects_one_digit_everywhere_and_clear_empties_every_chart(server, browser, path):
+    context, page = open_page(browser, server, path, DESKTOP)
+    try:
+        everything = highlighted(page)
+        assert all(len(h) == 3000 for h in everything)  # nothing selected: every point drawn in full
+        chart = 1  # not the first chart: the selection must reach the ones before it too
+        x, y = point_on_screen(page, chart)
+        wanted = hover(page, x, y)  # hover first, as a person does
+        page.mouse.click(x, y)
+        wait_for_selection(page, [wanted])
+        page.get_by_text("1 selected.").first.wait_for(timeout=30_000)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{path}_selected_1280.png")
+
+        page.get_by_role("button", name="Clear selection").click()
+        wait_for_charts(page, PAGES[path][1])
+        page.wait_for_function(f"() => ({HIGHLIGHTED})().every(h => h.length === 3000)", timeout=60_000)
+        assert page.get_by_text("selected.").count() == 0
+        assert page.get_by_role("button", name="Clear selection").is_disabled()
+        assert page.locator("[data-testid='stException']").count() == 0
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_clicking_the_selected_point_again_clears_it(server, browser, path):
+    context, page = open_page(browser, server, path, DESKTOP)
+    try:
+        x, y = point_on_screen(page, 0)
+        wanted = hover(page, x, y)
+        page.mouse.click(x, y)
+        wait_for_selection(page, [wanted])
+        x, y = point_on_screen(page, 0)  # the charts were drawn anew: the same point, in the new chart
+        assert hover(page, x, y) == wanted
+        page.mouse.click(x, y)
+        page.wait_for_function(f"() => ({HIGHLIGHTED})().length === 3 && ({HIGHLIGHTED})().every(h => h.length === 3000)",
+                               timeout=60_000)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_tapping_a_point_on_a_phone_selects_it_everywhere(server, browser, path):
+    context, page = open_page(browser, server, path, PHONE)
+    try:
+        chart = 2
+        x, y = point_on_screen(page, chart)
+        page.touchscreen.tap(x, y)
+        # A phone shows no hover label before the tap: the digit that lights up in every chart is
+        # one drawn under the finger (points overlap; Plotly picks the one on top).
+        picked = wait_for_one_selected(page)
+        assert distance_to(page, chart, picked, *point_on_screen(page, chart)) < 8
+        page.get_by_text("1 selected.").first.wait_for(timeout=30_000)
+        page.screenshot(path=SCREENSHOTS / f"{path}_selected_390.png")
+        assert page.locator("[data-testid='stException']").count() == 0
+    finally:
+        context.close()
+
+
+def test_a_lasso_from_the_toolbar_selects_the_same_digits_everywhere(server, browser):
+    context, page = open_page(browser, server, "dimensions", DESKTOP)
+    try:
+        plot = page.locator(".js-plotly-plot").first  # the t-SNE map
+        plot.scroll_into_view_if_needed()
+        box = plot.locator(".nsewdrag").first.bounding_box()
+        plot.hover()  # the toolbar shows while the pointer is over the chart
+        plot.locator(".modebar-btn[data-val='lasso']").first.click()
+        cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] * 0.2
+        page.mouse.move(cx - r, cy - r)
+        page.mouse.down()
+        for x, y in [(cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r), (cx - r, cy - r)]:
+            page.mouse.move(x, y, steps=8)
+        page.mouse.up()
+        page.wait_for_function(f"() => {{ const h = ({HIGHLIGHTED})(); return h.length === 3 && h[0].length > 1 && "
+                               f"h[0].length < 3000 && h.every(s => JSON.stringify(s) === JSON.stringify(h[0])); }}",
+                               timeout=60_000)
+        count = len(highlighted(page)[0])
+        page.get_by_text(f"{count} selected.").first.wait_for(timeout=30_000)
+    finally:
+        context.close()
