@@ -15,7 +15,7 @@ import numpy as np
 from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, drag_in_circles, running_app, wait_for_pad, wait_until_idle
 
 APP = str(ROOT / "app.py")
-PAGES = ["latent", "compare", "denoise", "super_resolution", "interpolate", "beta", "history", "models"]
+PAGES = ["latent", "compare", "denoise", "super_resolution", "interpolate", "beta", "history", "dimensions", "models"]
 
 
 def first_renders() -> dict:
@@ -129,7 +129,8 @@ def browser_session(seconds: float = 3.0, latent_moves: int = 30) -> dict:
 TARGETS = {"first_content_s": 3.0, "complete_s": 5.0, "warm_switch_s": 1.5}
 TITLES = {"latent": "Latent explorer", "compare": "AE against PCA", "denoise": "Denoise",
           "super_resolution": "Super-resolution", "interpolate": "Interpolate and sample",
-          "beta": "The beta trade-off", "history": "How the latent space learns", "models": "Models"}
+          "beta": "The beta trade-off", "history": "How the latent space learns",
+          "dimensions": "More than two dimensions", "models": "Models"}
 
 
 def page_timings(pages: list[str] = PAGES) -> dict:
