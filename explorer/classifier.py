@@ -118,7 +118,7 @@ def train_classifier(train: Split, config: ClassifierTrainConfig = ClassifierTra
             optimizer.step()
             schedule.step()
     model.eval()
-    return ClassifierResult(model.cpu(), time.perf_counter() - start, float(loss))
+    return ClassifierResult(model.cpu(), time.perf_counter() - start, float(loss.detach()))
 
 
 def accuracy(model: DigitClassifier, images: torch.Tensor, labels: torch.Tensor) -> float:
