@@ -53,7 +53,7 @@ def test_the_switch_colours_the_pad_and_the_scatter(server, view):  # noqa: F811
     wait_for_pad(page)
     wait_for_colour(pad, coloured=False)
     plot = page.locator(".js-plotly-plot").first
-    assert plot.locator("g.layer-below image").count() == 0
+    assert plot.locator(".imagelayer image").count() == 0
 
     switch = page.get_by_text(SWITCH)
     switch.scroll_into_view_if_needed()
@@ -62,7 +62,7 @@ def test_the_switch_colours_the_pad_and_the_scatter(server, view):  # noqa: F811
     wait_for_colour(pad, coloured=True)  # a new background URL: loaded, then drawn
     wait_until_idle(page)
     # The same reading behind the 10,000 points, as a Plotly layout image under the traces.
-    plot.locator("g.layer-below image").first.wait_for(state="attached", timeout=30_000)
+    plot.locator(".imagelayer image").first.wait_for(state="attached", timeout=30_000)
     no_exception(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"latent-reading-{which}.png")
@@ -71,5 +71,5 @@ def test_the_switch_colours_the_pad_and_the_scatter(server, view):  # noqa: F811
     switch.click()  # and off again: the grey manifold comes back, the scatter loses its picture
     wait_for_colour(pad, coloured=False)
     wait_until_idle(page)
-    assert plot.locator("g.layer-below image").count() == 0
+    assert plot.locator(".imagelayer image").count() == 0
     no_exception(page)
