@@ -261,7 +261,9 @@ def reading_section(name: str, low: float, high: float, digit: int, conditional:
                 + f"; the largest region, **{s.share[s.largest]:.0%}** of the plane, reads as {s.largest}. "
                 f"Of the {s.test_inside:,} test digits whose codes lie in the square, **{s.test_agree:.0%}** "
                 "sit where the decodes read as their own label.",
-                help=f"Measured on the picture's {READING_STEPS ** 2:,} cells and the 10,000 test digits' codes.")
+                help=f"Measured on the picture's {READING_STEPS ** 2:,} cells and the 10,000 test digits' codes. "
+                     "Decodes are blurrier than MNIST's digits: where two digits blend, the reading is the "
+                     "classifier's best guess, and another classifier may guess otherwise.")
 
 
 def main() -> None:
