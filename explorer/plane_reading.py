@@ -8,7 +8,7 @@ lies in a region that reads as 9 is decoded as a 9.
 
 Grid convention (as `app_pages/ui.decode_grid`): row 0 is the top of the plane (largest z2),
 column 0 its left edge. Cell (r, c) of a `steps` x `steps` grid over [low, high]^2 covers
-an equal square of the plane and is decoded at its centre (`cell_centres`), so the picture,
+an equal square of the plane and is decoded at its centre (`grid_codes`), so the picture,
 stretched over [low, high]^2, shows each reading where it was measured.
 
 Numpy only: the app's server runs it without PyTorch.
@@ -31,10 +31,12 @@ class PlaneReading:
         return self.digit.shape[0]
 
 
-def cell_centres(low: float, high: float, steps: int) -> tuple[float, float]:
-    """The first and last cell centres along an axis: pass them to `decode_grid` as its range."""
+def grid_codes(low: float, high: float, steps: int) -> np.ndarray:
+    """(steps * steps, 2) float32: the centre of every cell, row by row from the top left."""
     half = (high - low) / steps / 2
-    return low + half, high - half
+    axis = np.linspace(low + half, high - half, steps, dtype=np.float32)
+    z1, z2 = np.meshgrid(axis, axis[::-1])
+    return np.stack([z1.ravel(), z2.ravel()], 1)
 
 
 def read_plane(probabilities: np.ndarray) -> PlaneReading:
@@ -42,7 +44,7 @@ def read_plane(probabilities: np.ndarray) -> PlaneReading:
     p = np.asarray(probabilities, dtype=np.float32)
     steps = int(round(np.sqrt(p.size // 10)))
     p = p.reshape(steps, steps, 10)
-    return PlaneReading(p.argmax(-1), p.max(-1))
+    return PlaneReading(p.argmax(-1).astype(np.uint8), p.max(-1))  # small: the app caches one per model and digit
 
 
 def hex_to_rgb(colours: list[str]) -> np.ndarray:

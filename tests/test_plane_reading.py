@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from explorer.plane_reading import (PlaneReading, cell_centres, cells_of, chart_picture, hex_to_rgb, pad_picture,
+from explorer.plane_reading import (PlaneReading, cells_of, chart_picture, grid_codes, hex_to_rgb, pad_picture,
                                     read_plane, summarise)
 
 COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -11,10 +11,8 @@ COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
 
 def test_a_code_falls_in_the_cell_whose_centre_is_nearest():
     low, high, steps = -3.0, 3.0, 7
-    first, last = cell_centres(low, high, steps)
-    axis = np.linspace(first, last, steps)  # as decode_grid lays the centres out: row 0 at the top
-    z1, z2 = np.meshgrid(axis, axis[::-1])
-    centres = np.stack([z1.ravel(), z2.ravel()], 1)
+    centres = grid_codes(low, high, steps)
+    assert np.allclose(centres[0], [-3 + 3 / 7, 3 - 3 / 7]) and np.allclose(centres[-1], [3 - 3 / 7, -3 + 3 / 7])
     codes = np.random.default_rng(0).uniform(low, high, (500, 2))
     row, col, inside = cells_of(codes, low, high, steps)
     nearest = np.argmin(((codes[:, None] - centres[None]) ** 2).sum(-1), 1)  # brute force
