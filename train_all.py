@@ -114,7 +114,8 @@ def train_one(name: str, args, device, train: Split, test: Split, pca: PCABaseli
 def train_digit_classifier(args, device, train: Split, test: Split, data_hash: str) -> dict:
     """The digit classifier, trained with the run's seed, rounded to float16 as shipped, then
     scored on the test set, saved with its card and exported to ONNX."""
-    config = replace(ClassifierTrainConfig(), seed=args.seed, epochs=args.epochs or (1 if args.quick else ClassifierTrainConfig.epochs))
+    epochs = args.epochs or (1 if args.quick else ClassifierTrainConfig.epochs)
+    config = replace(ClassifierTrainConfig(), seed=args.seed, epochs=epochs)
     result = train_classifier(train, config, device=device)
     model = result.model.half().float()  # the card measures the weights the file holds
     folder = args.out / args.dataset / CLASSIFIER

@@ -225,7 +225,7 @@ def _background_url(name: str, low: float, high: float, digit: int, coloured: bo
 @st.cache_data(show_spinner="Reading the plane's decodes with the classifier...")
 def plane_reading(name: str, low: float, high: float, digit: int) -> PlaneReading:
     """What the classifier reads in the decode at the centre of each of READING_STEPS^2 cells
-    (0.6 s on the 2-core CPU). Decoded in slices, not through `ui.decode_grid`: cached, the
+    (about 0.6 s on the 2-core CPU). Decoded in slices, not through `ui.decode_grid`: cached, the
     12,544 decodes would hold 39 MB per model and digit; the reading holds 63 KB."""
     codes, classifier = grid_codes(low, high, READING_STEPS), ui.classifier()
     return read_plane(np.concatenate([classifier.probabilities(ui.decode(name, codes[i:i + 1024], digit))
@@ -248,9 +248,9 @@ def reading_section(name: str, low: float, high: float, digit: int, conditional:
     s = summarise(reading, ui.test_codes(name), ui.test_split().labels, low, high)
     st.markdown(legend_html(), unsafe_allow_html=True)
     accuracy = read_card(CLASSIFIER)["metrics"]["accuracy"]  # written by train_all.py --models classifier
-    st.caption(f"Colour: the digit a small CNN ({accuracy:.1%} right on MNIST's 10,000 test digits) reads in the decode at each "
-               f"of {READING_STEPS}x{READING_STEPS} points, as bright as the CNN is sure (dark: unsure); the "
-               "manifold's strokes in white. The colours are the scatter's below.")
+    st.caption(f"Colour: the digit a small CNN ({accuracy:.1%} right on MNIST's 10,000 test digits) reads in "
+               f"the decode at each of {READING_STEPS}x{READING_STEPS} points, as bright as the CNN is sure "
+               "(dark: unsure); the manifold's strokes in white. The colours are the scatter's below.")
     if conditional:
         others = [d for d in s.digits_read if d != digit]
         st.markdown(f"Every point is decoded with the label {digit}: the classifier reads **{digit}** in "

@@ -124,7 +124,8 @@ def train_classifier(train: Split, config: ClassifierTrainConfig = ClassifierTra
             order = torch.randperm(len(labels), generator=generator)
             for i in range(0, len(order), config.batch_size):
                 idx = order[i:i + config.batch_size]
-                x = random_shift(images[idx], config.shift, generator).to(device).contiguous(memory_format=torch.channels_last)
+                x = random_shift(images[idx], config.shift, generator).to(device)
+                x = x.contiguous(memory_format=torch.channels_last)
                 loss = F.cross_entropy(model(x), labels[idx].to(device))
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()

@@ -2,10 +2,10 @@
 shipped weights: the pad's background and the scatter change, and the readout's figures are
 those of the picture shown."""
 
-import json
-import re
 import base64
 import io
+import json
+import re
 
 import numpy as np
 from PIL import Image
@@ -26,7 +26,8 @@ def chart_layout(at) -> dict:
 
 
 def readout(at) -> str:
-    return " ".join(m.value for m in at.markdown if "of the 10 digits" in m.value or "is decoded with the label" in m.value)
+    return " ".join(m.value for m in at.markdown
+                    if "of the 10 digits" in m.value or "is decoded with the label" in m.value)
 
 
 def digits_in(picture: np.ndarray) -> np.ndarray:
