@@ -225,7 +225,7 @@ def _background_url(name: str, low: float, high: float, digit: int, coloured: bo
 @st.cache_data(show_spinner="Reading the plane's decodes with the classifier...")
 def plane_reading(name: str, low: float, high: float, digit: int) -> PlaneReading:
     """What the classifier reads in the decode at the centre of each of READING_STEPS^2 cells
-    (about 0.6 s on the 2-core CPU). Decoded in slices, not through `ui.decode_grid`: cached, the
+    (0.8 s for vae-2 on the 2-core CPU). Decoded in slices, not through `ui.decode_grid`: cached, the
     12,544 decodes would hold 39 MB per model and digit; the reading holds 63 KB."""
     codes, classifier = grid_codes(low, high, READING_STEPS), ui.classifier()
     return read_plane(np.concatenate([classifier.probabilities(ui.decode(name, codes[i:i + 1024], digit))
