@@ -11,7 +11,9 @@ beside PCA, loss curve, time, device, versions, data hash). Resume checkpoints l
 Models whose code has more than two numbers also get `tsne.safetensors`, a t-SNE map of
 their test codes (`explorer.embedding`). `pca` (in the default list, or `--models pca`
 alone) writes the PCA baseline the app compares against, fit on the training set in a
-second or two.
+second or two. `classifier` (also in the
+default list) trains the small digit CNN of explorer/classifier.py, which the latent explorer
+runs to colour the plane by the digit each decode reads as, into `pretrained/<dataset>/classifier/`.
 """
 
 from __future__ import annotations
@@ -26,25 +28,28 @@ from pathlib import Path
 import torch
 
 from explorer.baselines import PCABaseline
+from explorer.classifier import ClassifierTrainConfig, accuracy, save_classifier, train_classifier
 from explorer.data import TORCHVISION_CLASSES, DataUnavailableError, Split, data_fingerprint, load_split
 from explorer.embedding import POINTS, embed_release
 from explorer.evaluate import evaluate_model, fit_pca
-from explorer.export import export_release
+from explorer.export import export_classifier, export_release
 from explorer.history import DIGITS, HISTORY_FILE, HistoryRecorder
 from explorer.models import build
 from explorer.pretrained import PRETRAINED_ROOT, SHIPPED_PCA_COMPONENTS, pca_path, save_pca, save_pretrained
 from explorer.quantize import round_to_int8
 from explorer.releases import RELEASES, versions
+from explorer.shipped import CLASSIFIER
 from explorer.train import fit, pick_device, seed_everything
 
 QUICK_TRAIN, QUICK_TEST = 512, 256
+EXTRAS = ["pca", CLASSIFIER]  # written by train_all.py beside the releases, not releases themselves
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, allow_abbrev=False,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", choices=sorted([*RELEASES, "pca"]), default=[*RELEASES, "pca"],
-                        metavar="NAME", help=f"which models (default: all): {', '.join(RELEASES)}, pca")
+    parser.add_argument("--models", nargs="+", choices=sorted([*RELEASES, *EXTRAS]), default=[*RELEASES, *EXTRAS],
+                        metavar="NAME", help=f"which models (default: all): {', '.join([*RELEASES, *EXTRAS])}")
     parser.add_argument("--epochs", type=int, default=None, help="override every model's epoch count")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto")
     parser.add_argument("--dataset", choices=sorted(TORCHVISION_CLASSES), default="mnist")
@@ -116,6 +121,41 @@ def train_one(name: str, args, device, train: Split, test: Split, pca: PCABaseli
     return card
 
 
+def train_digit_classifier(args, device, train: Split, test: Split, data_hash: str) -> dict:
+    """The digit classifier, trained with the run's seed, rounded to float16 as shipped, then
+    scored on the test set, saved with its card and exported to ONNX."""
+    epochs = args.epochs or (1 if args.quick else ClassifierTrainConfig.epochs)
+    config = replace(ClassifierTrainConfig(), seed=args.seed, epochs=epochs)
+    result = train_classifier(train, config, device=device)
+    model = result.model.half().float()  # the card measures the weights the file holds
+    folder = args.out / args.dataset / CLASSIFIER
+    card = {
+        "name": CLASSIFIER,
+        "family": "classifier",
+        "task": "classify",
+        "description": "Small CNN digit classifier (explorer/classifier.py): what a decode reads as.",
+        "dataset": args.dataset,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "metrics": {"accuracy": accuracy(model, test.floats, test.labels)},
+        "test_images": len(test),
+        "train_images": len(train),
+        "final_loss": result.final_loss,
+        "train_config": asdict(config),
+        "seconds": round(result.seconds, 1),
+        "device": str(device),
+        "versions": versions(),
+        "data_sha256": data_hash,
+        "quick": args.quick,
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    card["headline"] = {"metric": "accuracy", "value": card["metrics"]["accuracy"]}
+    save_classifier(model, folder, card, torch.float16)
+    card["bytes"] = (folder / "model.safetensors").stat().st_size
+    save_classifier(model, folder, card, torch.float16)  # again, with the size of the file it wrote
+    export_classifier(folder)
+    return card
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -130,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     if device.type == "cpu":
         torch.set_num_threads(max(1, torch.get_num_threads()))
     data_hash = data_fingerprint(train)
-    models = [n for n in args.models if n != "pca"]
+    models = [n for n in args.models if n not in EXTRAS]
     if models:
         print(f"Training {len(models)} models on {device} ({len(train)} train / {len(test)} test images) -> {args.out / args.dataset}")
 
@@ -139,6 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     if "pca" in args.models:
         save_pca(pca, pca_path(args.dataset, args.out))
         print(f"pca: {SHIPPED_PCA_COMPONENTS} components -> {pca_path(args.dataset, args.out)}", flush=True)
+    if CLASSIFIER in args.models:
+        card = train_digit_classifier(args, device, train, test, data_hash)
+        cards.append(card)
+        print(f"{CLASSIFIER:22s} {card['train_config']['epochs']:3d} epochs {card['seconds']:7.1f} s   "
+              f"accuracy = {card['headline']['value']:.4f} ({card['bytes']:,} bytes)", flush=True)
     for name in models:
         try:
             card = train_one(name, args, device, train, test, pca, data_hash)

@@ -1,23 +1,32 @@
-"""Latent explorer: drag across a 2-D latent plane and watch the decoded digit change."""
+"""Latent explorer: drag across a 2-D latent plane and watch the decoded digit change.
 
+A switch colours the plane by the digit the shipped classifier reads in each decode
+(explorer/plane_reading.py), on the pad and behind the scatter of the test digits."""
+
+import base64
+import io
 import time
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from PIL import Image
 
 from app_pages import ui
 from app_pages.components.latent_pad import sprite_sheet
 from app_pages.components.onnx_pad import image_url, onnx_pad
 from app_pages.components.scatter_marker import scatter_marker
+from explorer.plane_reading import PlaneReading, chart_picture, grid_codes, pad_picture, read_plane, summarise
+from explorer.shipped import CLASSIFIER, read_card
 
 DEFAULT_MODEL = "vae-2"  # the lesson's model opens the page
 PAD_STEPS = 49  # decodes per axis sent to the browser: 49 x 49 = 2,401 digits
 MANIFOLD_STEPS = 20
+READING_STEPS = 112  # classified decodes per axis: 12,544 cells of 5x5 pixels on the pad's 560-pixel picture
 
 
 def init_state() -> None:
-    for key, value in {"z1": 0.0, "z2": 0.0, "picked": None, "sigma": 0.0}.items():
+    for key, value in {"z1": 0.0, "z2": 0.0, "picked": None, "sigma": 0.0, "reading_map": False}.items():
         if key not in st.session_state:
             st.session_state[key] = value
 
@@ -55,8 +64,10 @@ def on_scatter_select(name: str) -> None:
 
 
 @st.cache_resource(show_spinner=False)
-def scatter_base(name: str, low: float, high: float) -> dict:
+def scatter_base(name: str, low: float, high: float, reading_digit: int | None = None) -> dict:
     """The 10,000-point scatter, built once per model: a latent update only moves the marker.
+    With `reading_digit` (the label the plane is decoded with; 0 for unconditional models),
+    the classifier's reading of the plane is drawn behind the points, over the same axes.
 
     A resource, not data: cache_data would copy 10,000 points on every slider move, and
     `scatter` never mutates it (it builds a new outer dict and data list)."""
@@ -75,17 +86,29 @@ def scatter_base(name: str, low: float, high: float) -> dict:
                       legend={"orientation": "h", "y": -0.12}, font={"size": 16},
                       xaxis={"range": [low, high], "title": "z1"}, yaxis={"range": [low, high], "title": "z2"},
                       title=SCATTER_TITLE)
+    if reading_digit is not None:
+        # 5 pixels a cell: the browser smooths a stretched picture, and 4 pixels a cell blurred the boundaries.
+        picture = chart_picture(plane_reading(name, low, high, reading_digit), ui.DIGIT_COLORS, cell=5)
+        fig.add_layout_image(source=png_data_url(picture), xref="x", yref="y", x=low, y=high, sizex=high - low,
+                             sizey=high - low, sizing="stretch", layer="below")
     return fig.to_dict()
+
+
+def png_data_url(picture: np.ndarray) -> str:
+    """Plotly takes a layout image as a URL; inline, the chart needs no second request (~10 KB)."""
+    buf = io.BytesIO()
+    Image.fromarray(picture).save(buf, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 SCATTER_TITLE = "10,000 test digits: click or tap one"
 
 
-def scatter(name: str, low: float, high: float) -> go.Figure:
+def scatter(name: str, low: float, high: float, reading_digit: int | None = None) -> go.Figure:
     # st.plotly_chart validates a dict against Plotly's schema on every call: 20-40 ms for
     # 10,000 points. The base was validated once when it was built, so it skips that
     # (Plotly's `_validate` flag).
-    return go.Figure(scatter_base(name, low, high), _validate=False)
+    return go.Figure(scatter_base(name, low, high, reading_digit), _validate=False)
 
 
 def scatter_section() -> None:
@@ -95,8 +118,16 @@ def scatter_section() -> None:
     name = st.session_state.scatter_model
     if ui.model(name) is None:
         return
-    st.plotly_chart(scatter(name, *ui.latent_range(name)), key=f"scatter_{name}",
+    reading_digit = st.session_state.scatter_reading
+    st.plotly_chart(scatter(name, *ui.latent_range(name), reading_digit), key=f"scatter_{name}",
                     on_select=lambda: on_scatter_select(name), selection_mode="points")
+    if reading_digit is not None:
+        st.caption("Behind the points: the digit the classifier reads at each point of the plane, paler where it "
+                   "is less sure. A point whose colour differs from the region under it is a test digit whose code "
+                   "lies where the decodes read as another digit."
+                   + (f" The regions are those of the label {reading_digit}, the one the pad decodes with; the "
+                      f"points are every digit's code, each encoded with its own label."
+                      if ui.model(name).conditional else ""))
 
 
 @st.fragment
@@ -133,16 +164,24 @@ def _explorer() -> None:
         st.slider("z2", low, high, key="z2", step=0.01, on_change=on_slider_change)
         st.slider("noise on the code (sigma)", 0.0, 1.0, key="sigma", step=0.05,
                   help="The lesson's second task: add Gaussian noise to the code and see what nearby codes decode to.")
+        # No help icon: beside one, Streamlit cuts the label to one line, and at 1280x720 it lost "reads".
+        st.toggle("Colour by what a classifier reads", key="reading_map")
+    reading_digit = (digit or 0) if st.session_state.reading_map and ui.classifier() is not None else None
+    st.session_state.latent_reading = reading_digit
+    if st.session_state.scatter_reading != reading_digit:
+        st.rerun(scope="app")  # the scatter below, outside this fragment, shows the plane's reading too
     z = np.array([st.session_state.z1, st.session_state.z2], dtype=np.float32)
     with col_pad:
         onnx_pad(name, low=low, high=high, z=(float(z[0]), float(z[1])), conditional=digit is not None,
                  variational=ui.model(name).variational, digit=digit or 0,
                  fallback_sheet=_sheet_url(name, low, high, digit or 0), fallback_steps=PAD_STEPS,
-                 background=_background_url(name, low, high, digit or 0), key="latent_pad",
+                 background=_background_url(name, low, high, digit or 0, reading_digit is not None), key="latent_pad",
                  on_change=on_pad_release)
         st.caption("Drag on the square: the model decodes the point under the pointer, in this page. "
                    "Draw a digit on the black canvas to see where the encoder puts it (for a VAE, with a "
                    "one-sigma ellipse). The square shows the manifold, a 20x20 grid of decodes.")
+        if reading_digit is not None:
+            reading_section(name, low, high, reading_digit, digit is not None)
     if digit is not None:
         st.info(f"The conditional VAE is told which digit to draw, so its two numbers hold only the style "
                 f"(slant, width, stroke). That is why its scatter below is one mixed blob, not ten clusters, "
@@ -176,8 +215,58 @@ def _sheet_url(name: str, low: float, high: float, digit: int) -> str:
 
 
 @st.cache_data(show_spinner=False)
-def _background_url(name: str, low: float, high: float, digit: int) -> str:
-    return image_url(sprite_sheet(ui.decode_grid(name, MANIFOLD_STEPS, low, high, digit)))
+def _background_url(name: str, low: float, high: float, digit: int, coloured: bool = False) -> str:
+    manifold = sprite_sheet(ui.decode_grid(name, MANIFOLD_STEPS, low, high, digit))
+    if coloured:
+        return image_url(pad_picture(plane_reading(name, low, high, digit), ui.DIGIT_COLORS, manifold))
+    return image_url(manifold)
+
+
+@st.cache_data(show_spinner="Reading the plane's decodes with the classifier...")
+def plane_reading(name: str, low: float, high: float, digit: int) -> PlaneReading:
+    """What the classifier reads in the decode at the centre of each of READING_STEPS^2 cells
+    (0.8 s for vae-2 on the 2-core CPU). Decoded in slices, not through `ui.decode_grid`: cached, the
+    12,544 decodes would hold 39 MB per model and digit; the reading holds 63 KB."""
+    codes, classifier = grid_codes(low, high, READING_STEPS), ui.classifier()
+    return read_plane(np.concatenate([classifier.probabilities(ui.decode(name, codes[i:i + 1024], digit))
+                                      for i in range(0, len(codes), 1024)]))
+
+
+def legend_html() -> str:
+    def ink(colour: str) -> str:  # black on the light swatches (orange, pink, olive, cyan), white on the dark
+        r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "white"
+
+    swatches = "".join(f"<span style='background:{c};color:{ink(c)};padding:0 0.45em;margin-right:2px;"
+                       f"border-radius:3px;font-weight:600'>{d}</span>" for d, c in enumerate(ui.DIGIT_COLORS))
+    return f"<div style='margin:0.2rem 0 0.4rem'>{swatches}</div>"
+
+
+def reading_section(name: str, low: float, high: float, digit: int, conditional: bool) -> None:
+    """The coloured plane's legend and what it shows, measured on the same reading as the picture."""
+    reading = plane_reading(name, low, high, digit)
+    s = summarise(reading, ui.test_codes(name), ui.test_split().labels, low, high)
+    st.markdown(legend_html(), unsafe_allow_html=True)
+    accuracy = read_card(CLASSIFIER)["metrics"]["accuracy"]  # written by train_all.py --models classifier
+    st.caption(f"Colour: the digit a small CNN ({accuracy:.1%} right on MNIST's 10,000 test digits) reads in "
+               f"the decode at each of {READING_STEPS}x{READING_STEPS} points, as bright as the CNN is sure "
+               "(dark: unsure); the manifold's strokes in white. The colours are the scatter's below.")
+    if conditional:
+        others = [d for d in s.digits_read if d != digit]
+        st.markdown(f"Every point is decoded with the label {digit}: the classifier reads **{digit}** in "
+                    f"**{s.share[digit]:.0%}** of the plane"
+                    + (f", and {', '.join(map(str, others))} elsewhere." if others else ", and nothing else."),
+                    help=f"Measured on the picture's {READING_STEPS ** 2:,} cells.")
+        return
+    missing = [d for d in range(10) if d not in s.digits_read]
+    st.markdown(f"The classifier reads **{len(s.digits_read)} of the 10 digits** somewhere in this plane"
+                + (f" (never {', '.join(map(str, missing))})" if missing else "")
+                + f"; the largest region, **{s.share[s.largest]:.0%}** of the plane, reads as {s.largest}. "
+                f"Of the {s.test_inside:,} test digits whose codes lie in the square, **{s.test_agree:.0%}** "
+                "sit where the decodes read as their own label.",
+                help=f"Measured on the picture's {READING_STEPS ** 2:,} cells and the 10,000 test digits' codes. "
+                     "Decodes are blurrier than MNIST's digits: where two digits blend, the reading is the "
+                     "classifier's best guess, and another classifier may guess otherwise.")
 
 
 def main() -> None:
@@ -189,6 +278,9 @@ def main() -> None:
     # The model the scatter (outside the fragment) is drawn for: a model switch, which reruns
     # only the fragment, sees it differ and reruns the whole page.
     st.session_state.scatter_model = st.session_state.get("latent_model", DEFAULT_MODEL)
+    # Likewise the label whose reading the scatter is drawn over (None: switch off), as the
+    # fragment last decided it; when the fragment decides otherwise, it reruns the page.
+    st.session_state.scatter_reading = st.session_state.get("latent_reading")
     explorer()
     scatter_section()
 

@@ -21,7 +21,7 @@ from PIL import Image
 
 from explorer.baselines import PCABaseline
 from explorer.data import ArraySplit, DataUnavailableError, load_arrays
-from explorer.onnx_models import OnnxModel, OnnxWeightsError, load_onnx
+from explorer.onnx_models import OnnxClassifier, OnnxModel, OnnxWeightsError, load_onnx, load_onnx_classifier
 from explorer.shipped import SHIPPED_PCA_COMPONENTS, WeightsError, load_card, load_catalog, load_pca
 
 BENCHMARK_JSON = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
@@ -78,6 +78,20 @@ def model(name: str) -> OnnxModel | None:
     except OnnxWeightsError as exc:
         # A model that was never trained has no folder: the message names train_all.py.
         st.error(f"**{name} is not available.** {exc}", icon=":material/error:")
+        return None
+
+
+@st.cache_resource(show_spinner="Loading the digit classifier...")
+def _load_classifier() -> OnnxClassifier:
+    return _freeze_loaded(load_onnx_classifier())
+
+
+def classifier() -> OnnxClassifier | None:
+    """The shipped digit classifier (explorer/classifier.py), or None after an error that says how to train it."""
+    try:
+        return _load_classifier()
+    except OnnxWeightsError as exc:
+        st.error(f"**The digit classifier is not available.** {exc}", icon=":material/error:")
         return None
 
 

@@ -4,8 +4,9 @@ The corpus (benchmarks/photo_corpus.py) renders MNIST *test* digits as seeded ph
 under one hard condition each. Every photo goes through `to_mnist` as JPEG bytes, exactly
 as an upload would, and two classifiers trained on MNIST's training set read the result:
 a 5-NN on raw pixels (the judge that cares most about strokes, width and placement) and the
-small CNN of explorer/classifier.py. Beside them, the same classifiers on the original 28x28
-test digits that were rendered: the accuracy a perfect preprocessing would reach.
+small CNN of explorer/classifier.py, as shipped in pretrained/mnist/classifier/. Beside them,
+the same classifiers on the original 28x28 test digits that were rendered: the accuracy a
+perfect preprocessing would reach.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from explorer.classifier import (ClassifierTrainConfig, DigitClassifier, load_cl
                                  train_classifier)
 from explorer.data import Split
 from explorer.preprocess import ImageError, stroke_width, to_mnist
+from explorer.shipped import CLASSIFIER, classifier_dir, read_card
 
 TARGET = 0.95  # accuracy every condition should reach after to_mnist
 TARGET_PLAIN = 0.97
@@ -29,7 +31,11 @@ TARGET_SECONDS_12MP = 0.2
 
 
 def classifier(train: Split, cache: Path, quick: bool) -> tuple[DigitClassifier, float | None]:
-    """The CNN, trained once with a fixed seed and cached (seconds is None when loaded)."""
+    """The shipped CNN (`python train_all.py --models classifier`, its card's training seconds);
+    the quick run's, on its few images, trained once with a fixed seed and cached (seconds is
+    None when loaded)."""
+    if not quick and (classifier_dir() / "model.safetensors").is_file():
+        return load_classifier(classifier_dir()), read_card(CLASSIFIER)["seconds"]
     if (cache / "model.safetensors").is_file():
         return load_classifier(cache), None
     config = ClassifierTrainConfig(epochs=1) if quick else ClassifierTrainConfig()

@@ -8,7 +8,9 @@ Per release folder `pretrained/<dataset>/<name>/`:
 - models with a code: `encoder.onnx` (image, and the digit for a conditional model, in;
   `mean` and `logvar` out for the VAEs, `code` for the others) and `decoder.onnx` (code, and
   the digit, in; image in [0, 1] out);
-- image-to-image models (denoiser, super-resolution): `model.onnx`, the whole forward pass.
+- image-to-image models (denoiser, super-resolution): `model.onnx`, the whole forward pass;
+- the digit classifier (`pretrained/<dataset>/classifier/`, explorer/classifier.py):
+  `classifier.onnx`, image in, the ten digits' `probabilities` out (`export_classifier`).
 
 Everything is read from the model itself (`task`, `conditional`, `latent_dim`, the
 presence of a `posterior`), not from its architecture, so retrained or resized models export
@@ -38,10 +40,11 @@ import torch
 from torch import nn
 
 from explorer.atomic import replace_atomically
+from explorer.classifier import load_classifier
 from explorer.models import MODELS, Autoencoder
 from explorer.pretrained import PRETRAINED_ROOT, list_pretrained, load_model
 from explorer.releases import RELEASES
-from explorer.shipped import CATALOG_FILE, catalog_path
+from explorer.shipped import CATALOG_FILE, catalog_path, classifier_dir
 
 OPSET = 17  # ONNX Runtime Web 1.30 and onnxruntime 1.32 both run it fully
 SHA_KEY = "safetensors_sha256"
@@ -84,6 +87,18 @@ class _Forward(nn.Module):
 
     def forward(self, image):  # denoiser (N, 1, 28, 28); super-resolution (N, 1, 28/f, 28/f)
         return self.model.reconstruct(image)  # (N, 1, 28, 28) in [0, 1]
+
+
+class _Probabilities(nn.Module):
+    def __init__(self, classifier: nn.Module):
+        super().__init__()
+        self.classifier = classifier
+
+    def forward(self, image):  # (N, 1, 28, 28) in [0, 1]
+        return torch.softmax(self.classifier(image), dim=1)  # (N, 10): the app wants confidence, not logits
+
+
+CLASSIFIER_ONNX = "classifier.onnx"
 
 
 def input_side(model: Autoencoder) -> int:
@@ -173,15 +188,25 @@ def export_release(folder: Path) -> list[Path]:
     return written
 
 
+def export_classifier(folder: Path) -> Path:
+    """Write `classifier.onnx` into the classifier's folder; train_all.py calls it after saving."""
+    folder = Path(folder)
+    metadata = {SHA_KEY: sha256(folder / "model.safetensors"), "name": folder.name, "family": "classifier"}
+    with torch.no_grad():
+        _export_one(_Probabilities(load_classifier(folder)).eval(), {"image": torch.rand(2, 1, 28, 28)},
+                    ["probabilities"], folder / CLASSIFIER_ONNX, metadata)
+    return folder / CLASSIFIER_ONNX
+
+
 def stale_files(folder: Path) -> list[str]:
-    """The ONNX files of a release folder that are missing or were made from other weights."""
+    """The ONNX files of a release (or the classifier's) folder that are missing or were made from other weights."""
     import onnx
 
     folder = Path(folder)
     expected = sha256(folder / "model.safetensors")
-    model = load_model(folder)
+    is_classifier = folder.name == classifier_dir().name
     bad = []
-    for filename in onnx_files(model):
+    for filename in [CLASSIFIER_ONNX] if is_classifier else onnx_files(load_model(folder)):
         path = folder / filename
         if not path.is_file():
             bad.append(f"{path} is missing")
@@ -220,6 +245,14 @@ def main(argv: list[str] | None = None) -> int:
         else:
             paths = export_release(folder)
             print(f"{name}: wrote {', '.join(p.name for p in paths)}")
+    classifier = classifier_dir(args.dataset, args.root)
+    if not args.models and (classifier / "model.safetensors").is_file():
+        if args.check:
+            problems += stale_files(classifier)
+        elif not stale_files(classifier):
+            print("classifier: up to date")
+        else:
+            print(f"classifier: wrote {export_classifier(classifier).name}")
     for p in problems:
         print(p, file=sys.stderr)
     if problems:

@@ -17,42 +17,43 @@ from pathlib import Path
 import numpy as np
 
 from explorer.baselines import downsample
-from explorer.shipped import EXPORT_COMMAND, PRETRAINED_ROOT
+from explorer.shipped import CLASSIFIER, EXPORT_COMMAND, PRETRAINED_ROOT
 
 
 class OnnxWeightsError(RuntimeError):
     """An ONNX export is missing or unreadable; the message says how to rebuild it."""
 
 
+def _session(path: Path, name: str):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    # One thread per call: the app answers several sessions at once on a small CPU, and a
+    # pool per model would multiply idle threads and their stacks.
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    # No per-session arena or planned buffers: each session kept the activations of its
+    # largest batch (250 digits through a conv encoder) for good, ~110 MB over the app's
+    # models; freed after each call the server holds ~40 MB (measured with every model
+    # encoding the test set). The models are small: allocating per call costs little.
+    options.enable_mem_pattern = False
+    options.enable_cpu_mem_arena = False
+    if not path.is_file():
+        raise OnnxWeightsError(f"No ONNX export of '{name}' at {path}. Make it with: {EXPORT_COMMAND}")
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
+        raise OnnxWeightsError(f"The ONNX export {path} is damaged ({exc}). Rebuild it with: {EXPORT_COMMAND}") from exc
+
+
 class OnnxModel:
     """One release folder's ONNX files. Build it with `load_onnx(name)`."""
 
     def __init__(self, folder: Path):
-        import onnxruntime as ort
-
         self.folder = Path(folder)
         self.name = self.folder.name
         files = ["encoder.onnx", "decoder.onnx"] if (self.folder / "encoder.onnx").is_file() else ["model.onnx"]
-        options = ort.SessionOptions()
-        # One thread per call: the app answers several sessions at once on a small CPU, and a
-        # pool per model would multiply idle threads and their stacks.
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        # No per-session arena or planned buffers: each session kept the activations of its
-        # largest batch (250 digits through a conv encoder) for good, ~110 MB over the app's
-        # models; freed after each call the server holds ~40 MB (measured with every model
-        # encoding the test set). The models are small: allocating per call costs little.
-        options.enable_mem_pattern = False
-        options.enable_cpu_mem_arena = False
-        self.sessions = {}
-        for filename in files:
-            path = self.folder / filename
-            if not path.is_file():
-                raise OnnxWeightsError(f"No ONNX export of '{self.name}' at {path}. Make it with: {EXPORT_COMMAND}")
-            try:
-                self.sessions[filename] = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-            except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf types
-                raise OnnxWeightsError(f"The ONNX export {path} is damaged ({exc}). Rebuild it with: {EXPORT_COMMAND}") from exc
+        self.sessions = {filename: _session(self.folder / filename, self.name) for filename in files}
         meta = next(iter(self.sessions.values())).get_modelmeta().custom_metadata_map
         self.metadata = dict(meta)
         self.latent_dim = int(meta.get("latent_dim", 0)) or None
@@ -117,7 +118,21 @@ class OnnxModel:
         return np.concatenate(outs)
 
 
-_cache: dict[Path, OnnxModel] = {}
+class OnnxClassifier:
+    """The digit classifier's `classifier.onnx` (explorer/classifier.py). Build it with `load_onnx_classifier()`."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.session = _session(self.folder / "classifier.onnx", CLASSIFIER)
+
+    def probabilities(self, images: np.ndarray, batch: int = 500) -> np.ndarray:
+        """(N, 1, 28, 28) or (N, 28, 28) in [0, 1] -> (N, 10), each row summing to 1; in slices of `batch`."""
+        images = np.ascontiguousarray(images, dtype=np.float32).reshape(-1, 1, 28, 28)
+        return np.concatenate([self.session.run(None, {"image": images[i:i + batch]})[0]
+                               for i in range(0, len(images), batch)]) if len(images) else np.zeros((0, 10), np.float32)
+
+
+_cache: dict[Path, OnnxModel | OnnxClassifier] = {}
 _lock = threading.Lock()
 
 
@@ -130,4 +145,16 @@ def load_onnx(name: str, dataset: str = "mnist", root: Path | None = None) -> On
                 raise OnnxWeightsError(f"No model '{name}' in {folder.parent}. Train it with: "
                                        f"python train_all.py --models {name}")
             _cache[folder] = OnnxModel(folder)
+        return _cache[folder]
+
+
+def load_onnx_classifier(dataset: str = "mnist", root: Path | None = None) -> OnnxClassifier:
+    """The shipped digit classifier's ONNX session, loaded once per process and shared."""
+    folder = (Path(root or PRETRAINED_ROOT) / dataset / CLASSIFIER).resolve()
+    with _lock:
+        if folder not in _cache:
+            if not (folder / "config.json").is_file():
+                raise OnnxWeightsError(f"No digit classifier in {folder.parent}. Train it with: "
+                                       f"python train_all.py --models {CLASSIFIER}")
+            _cache[folder] = OnnxClassifier(folder)
         return _cache[folder]

@@ -23,6 +23,9 @@ from explorer.baselines import PCABaseline
 PRETRAINED_ROOT = Path(os.environ.get("EXPLORER_PRETRAINED", Path(__file__).resolve().parent.parent / "pretrained"))
 SHIPPED_PCA_COMPONENTS = 64  # the largest PCA any page or card compares with
 CATALOG_FILE = "releases.json"
+# The digit classifier's folder beside the autoencoders (`explorer/classifier.py`): shipped
+# with them, but not a release of `RELEASES`, so the model lists leave it out.
+CLASSIFIER = "classifier"
 EXPORT_COMMAND = "python -m explorer.export"
 
 
@@ -58,11 +61,16 @@ def load_card(name: str, dataset: str = "mnist", root: Path | None = None) -> di
 
 
 def list_pretrained(dataset: str = "mnist", root: Path | None = None) -> list[str]:
-    """Names of the shipped models for `dataset` (folders holding a config.json)."""
+    """Names of the shipped autoencoders for `dataset` (folders holding a config.json; not the classifier)."""
     base = Path(root or PRETRAINED_ROOT) / dataset
     if not base.is_dir():
         return []
-    return sorted(p.name for p in base.iterdir() if (p / "config.json").is_file() and not p.name.startswith("."))
+    return sorted(p.name for p in base.iterdir()
+                  if (p / "config.json").is_file() and not p.name.startswith(".") and p.name != CLASSIFIER)
+
+
+def classifier_dir(dataset: str = "mnist", root: Path | None = None) -> Path:
+    return model_dir(CLASSIFIER, dataset, root)
 
 
 def catalog_path(dataset: str = "mnist", root: Path | None = None) -> Path:

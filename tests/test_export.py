@@ -116,3 +116,20 @@ def test_release_list_without_the_file_falls_back_to_the_cards(tmp_path):
     releases = load_catalog(root=tmp_path)["releases"]
     assert [(r["name"], r["label"], r["picker"]) for r in releases] == [("vae-2", "vae-2", True),
                                                                        ("vae-2-beta1", "vae-2-beta1", False)]
+
+
+def test_classifier_onnx_equals_pytorch():
+    """The digit classifier the latent explorer runs: its probabilities, on real test digits."""
+    from explorer.classifier import load_classifier
+    from explorer.data import load_split
+    from explorer.onnx_models import load_onnx_classifier
+    from explorer.shipped import classifier_dir
+
+    folder = classifier_dir()
+    assert not export.stale_files(folder), "Rebuild it with: python -m explorer.export"
+    x = load_split("mnist", train=False).floats[:64]
+    with torch.no_grad():
+        want = torch.softmax(load_classifier(folder)(x), dim=1).numpy()
+    got = load_onnx_classifier().probabilities(x.numpy())
+    np.testing.assert_allclose(got, want, atol=1e-4, rtol=0)
+    np.testing.assert_allclose(got.sum(1), 1, atol=1e-5)

@@ -138,3 +138,22 @@ def test_a_missing_or_damaged_pca_says_how_to_rebuild_it(tmp_path, damage):
         pca_path("mnist", tmp_path).write_bytes(damage)
     with pytest.raises(WeightsError, match="python train_all.py --models pca"):
         load_pca("mnist", tmp_path)
+
+
+def test_shipped_classifier_reads_99_percent_of_the_test_digits(test_split):
+    """explorer/classifier.py as shipped (float16, `python train_all.py --models classifier`):
+    the card's accuracy is what the weights give on the 10,000 test digits, and it is >= 99%."""
+    from safetensors.numpy import load_file
+
+    from explorer.classifier import accuracy, load_classifier
+    from explorer.shipped import CLASSIFIER, classifier_dir, read_card
+
+    folder = classifier_dir()
+    card = read_card(CLASSIFIER)
+    assert card["quick"] is False and card["test_images"] == 10_000 and card["train_images"] == 60_000
+    measured = accuracy(load_classifier(folder), test_split.floats, test_split.labels)
+    assert measured == pytest.approx(card["metrics"]["accuracy"], abs=1e-6)
+    assert measured >= 0.99
+    assert {str(a.dtype) for a in load_file(str(folder / "model.safetensors")).values()} <= {"float16", "int64"}
+    assert card["bytes"] == (folder / "model.safetensors").stat().st_size < 300_000
+    assert CLASSIFIER not in SHIPPED  # the model lists are the autoencoders

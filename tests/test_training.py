@@ -31,7 +31,8 @@ def test_quick_run_writes_every_model(tmp_path, capsys):
     code, folder = run_quick(tmp_path)
     assert code == 0
     # releases.json: the release list the torch-free app reads (explorer/export.py).
-    assert sorted(p.name for p in folder.iterdir()) == sorted([*RELEASES, "pca.safetensors", "releases.json"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*RELEASES, "classifier", "pca.safetensors",
+                                                               "releases.json"])
     assert len(pretrained.load_pca(root=folder.parent).components) == pretrained.SHIPPED_PCA_COMPONENTS
     for name in RELEASES:
         card = json.loads((folder / name / "card.json").read_text())
@@ -51,6 +52,22 @@ def test_quick_run_writes_every_model(tmp_path, capsys):
     assert not any((tmp_path / "ckpt").rglob("*.pt"))  # checkpoints removed after release
     printed = capsys.readouterr().out
     assert "total" in printed and "conv_ae-32" in printed
+
+
+@pytest.mark.slow
+def test_quick_classifier_run_ships_the_classifier_the_same_for_the_same_seed(tmp_path):
+    """`--models classifier`: explorer/classifier.py's CNN, float16, with its card and its ONNX."""
+    _, a = run_quick(tmp_path / "a", "--models", "classifier")
+    _, b = run_quick(tmp_path / "b", "--models", "classifier")
+    assert sorted(p.name for p in (a / "classifier").iterdir()) == ["card.json", "classifier.onnx", "config.json",
+                                                                    "model.safetensors"]
+    card = json.loads((a / "classifier" / "card.json").read_text())
+    assert card["quick"] is True and card["task"] == "classify" and 0 <= card["metrics"]["accuracy"] <= 1
+    assert card["bytes"] == (a / "classifier" / "model.safetensors").stat().st_size
+    wa, wb = load_file(a / "classifier" / "model.safetensors"), load_file(b / "classifier" / "model.safetensors")
+    assert {str(t.dtype) for t in wa.values()} == {"torch.float16", "torch.int64"}
+    for key in wa:
+        assert torch.equal(wa[key], wb[key]), key
 
 
 @pytest.mark.slow
