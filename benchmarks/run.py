@@ -25,6 +25,7 @@ from explorer.data import load_split
 from explorer.evaluate import denoising_metrics, fit_pca, super_resolution_metrics
 from explorer.pretrained import list_pretrained, load_card, load_pretrained, model_dir
 from explorer.releases import RELEASES, versions
+from explorer.shipped import CLASSIFIER, classifier_dir, read_card
 from explorer.train import pick_device
 
 SECTIONS = ("sizes", "published", "baselines", "beta", "speed", "throughput", "app", "classroom", "photos")
@@ -75,6 +76,14 @@ def machine() -> dict:
     return {"cpu": cpu_name(), "cores": os.cpu_count(),
             "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
             "platform": platform.platform()}
+
+
+def train_all_table() -> dict:
+    """What `python train_all.py` trains, from the shipped cards and files: every release and the classifier."""
+    folders = {name: model_dir(name) for name in list_pretrained()} | {CLASSIFIER: classifier_dir()}
+    return speed.train_all_table({name: load_card(name) if name != CLASSIFIER else read_card(name)
+                                  for name in folders},
+                                 {name: (f / "model.safetensors").stat().st_size for name, f in folders.items()})
 
 
 def markdown(results: dict) -> str:
@@ -248,9 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         results["speed"] = {
             "runs": [speed.run(train, test, d, settings["lesson_epochs"], settings["speed_check_every"],
                                settings["lesson_train_images"], progress) for d in devices],
-            "train_all": speed.train_all_table(
-                {name: load_card(name) for name in list_pretrained()},
-                {name: (model_dir(name) / "model.safetensors").stat().st_size for name in list_pretrained()}),
+            "train_all": train_all_table(),
         }
         results.setdefault("section_minutes", {})["speed"] = lap()
     if "throughput" in args.only:
