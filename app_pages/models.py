@@ -4,8 +4,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages import ui
+from explorer.beta import BETAS, beta_release
 from explorer.metrics import code_sparsity as sparsity
-from explorer.shipped import PRETRAINED_ROOT, list_pretrained, train_command
+from explorer.shipped import CLASSIFIER, PRETRAINED_ROOT, list_pretrained, read_card, train_command
 
 
 def latent_lines(m: dict) -> list[str]:
@@ -96,6 +97,46 @@ def show(name: str) -> None:
             st.plotly_chart(fig, key=f"curve_{name}", config={"displayModeBar": False})
 
 
+def beta_set_card(names: list[str]) -> None:
+    """The beta set as one card: nine copies of one model differ only in beta, so one table and
+    one chart of their loss curves say more (and draw faster) than nine cards."""
+    cards = [(n, ui.card(n)) for n in names]
+    cards = [(n, c) for n, c in cards if c is not None]
+    if not cards:
+        return
+    with st.container(border=True):
+        st.subheader(f"{cards[0][0]} ... {cards[-1][0]}")
+        st.write(f"The fully connected 2-D VAE with its KL term weighted by beta, {len(cards)} copies for the beta "
+                 "trade-off page (784-48-2, 20 epochs each).")
+        c1, c2 = st.columns([1, 1.3])
+        with c1:
+            st.dataframe([{"beta": f"{c['name'].rsplit('beta', 1)[1]}", "-ELBO": f"{c['metrics']['neg_elbo']:.1f}",
+                           "KL": f"{c['metrics']['kl']:.2f}", "k-NN": f"{c['metrics']['knn_accuracy']:.3f}",
+                           "time": f"{c['seconds']:.0f} s"} for _, c in cards], hide_index=True)
+            st.caption(f"{cards[0][1]['parameters']:,} parameters each; nats per test image.")
+        with c2:
+            fig = go.Figure([go.Scatter(x=list(range(1, len(c["epoch_losses"]) + 1)), y=c["epoch_losses"],
+                                        mode="lines", name=f"beta {c['name'].rsplit('beta', 1)[1]}") for _, c in cards])
+            fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="training loss per epoch",
+                              xaxis_title="epoch", yaxis_title="loss (nats per image)", font={"size": 14})
+            st.plotly_chart(fig, key="curve_beta_set", config={"displayModeBar": False})
+
+
+def classifier_card() -> None:
+    try:
+        card = read_card(CLASSIFIER)
+    except Exception:  # noqa: BLE001 - no classifier shipped: nothing to show
+        return
+    weights = PRETRAINED_ROOT / "mnist" / CLASSIFIER / "model.safetensors"
+    with st.container(border=True):
+        st.subheader(CLASSIFIER)
+        st.write(card["description"])
+        st.markdown(f"- test accuracy: **{card['metrics']['accuracy']:.4f}** of the {card['test_images']:,} test digits\n"
+                    f"- parameters: **{card['parameters']:,}**, {weights.stat().st_size / 1e6:.2f} MB on disk\n"
+                    f"- trained: **{card['train_config']['epochs']} epochs** in **{card['seconds']:.0f} s** on "
+                    f"**{card['device']}** (torch {card['versions']['torch']})")
+
+
 def main() -> None:
     st.title("Models")
     ui.intro("Every model the app uses, with the figures measured on the 10,000 MNIST test images. "
@@ -107,9 +148,13 @@ def main() -> None:
     # The lesson's order (explorer.releases), not alphabetical; anything else shipped goes last.
     order = {r["name"]: i for i, r in enumerate(ui.releases())}
     names = sorted(names, key=lambda n: (order.get(n, len(order)), n))
+    betas = [n for n in names if n in {beta_release(b) for b in BETAS}]
+    names = [n for n in names if n not in betas]
     summary_table(names)
     for name in names:
         show(name)
+    beta_set_card(betas)
+    classifier_card()
 
 
 main()
