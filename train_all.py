@@ -67,6 +67,13 @@ def parse_args(argv):
     return args
 
 
+def run_record(args, train: Split, test: Split, config, seconds: float, device, data_hash: str) -> dict:
+    """What every card records about the run that made it: data, recipe, time, machine, versions."""
+    return {"test_images": len(test), "train_images": len(train), "train_config": asdict(config),
+            "seconds": round(seconds, 1), "device": str(device), "versions": versions(), "data_sha256": data_hash,
+            "quick": args.quick, "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
 def train_one(name: str, args, device, train: Split, test: Split, pca: PCABaseline, data_hash: str) -> dict:
     release = RELEASES[name]
     epochs = args.epochs or (1 if args.quick else release.train.epochs)
@@ -98,16 +105,8 @@ def train_one(name: str, args, device, train: Split, test: Split, pca: PCABaseli
                    "float16" if release.half else "float32",
         "metrics": figures,
         "headline": figures["headline"],
-        "test_images": len(test),
-        "train_images": len(train),
         "epoch_losses": result.epoch_losses,
-        "train_config": asdict(config),
-        "seconds": round(result.seconds, 1),
-        "device": str(device),
-        "versions": versions(),
-        "data_sha256": data_hash,
-        "quick": args.quick,
-        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **run_record(args, train, test, config, result.seconds, device, data_hash),
     }
     folder = args.out / args.dataset / name
     save_pretrained(model, folder, card, torch.float16 if release.half else None, int8=release.int8)
@@ -137,16 +136,8 @@ def train_digit_classifier(args, device, train: Split, test: Split, data_hash: s
         "dataset": args.dataset,
         "parameters": sum(p.numel() for p in model.parameters()),
         "metrics": {"accuracy": accuracy(model, test.floats, test.labels)},
-        "test_images": len(test),
-        "train_images": len(train),
         "final_loss": result.final_loss,
-        "train_config": asdict(config),
-        "seconds": round(result.seconds, 1),
-        "device": str(device),
-        "versions": versions(),
-        "data_sha256": data_hash,
-        "quick": args.quick,
-        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **run_record(args, train, test, config, result.seconds, device, data_hash),
     }
     card["headline"] = {"metric": "accuracy", "value": card["metrics"]["accuracy"]}
     save_classifier(model, folder, card, torch.float16)

@@ -6,12 +6,12 @@ What a chart highlights is read from the figure Plotly is drawing (`gd.data`: th
 opacity, with each point's test index in its customdata), so the check is "the same test
 digits in every chart", not "something changed"."""
 
-import os
 import re
 
 import pytest
 
-from benchmarks.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app, wait_until_idle
+from benchmarks.app_server import ROOT, wait_until_idle
+from tests.test_browser import browser, server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -29,23 +29,6 @@ HIGHLIGHTED = """() => {
             return list(t.customdata).map((c, i) => [list(c)[0], opacity ? opacity[i] : (t.marker.opacity ?? 1)]);
         }).filter(([, o]) => o === 1).map(([c]) => c).sort((a, b) => a - b));
 }"""
-
-
-@pytest.fixture(scope="module")
-def server():
-    with running_app() as (url, _):
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (or apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def open_page(browser, server, path: str, device: dict):

@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks.app_server import wait_for_pad
 from test_browser import SCREENSHOTS, browser, no_exception, server, wait_for_app, wait_until_idle  # noqa: F401
+from test_browser_trade_offs import view  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -32,17 +33,6 @@ def wait_for_colour(pad, coloured: bool, timeout_s: float = 30) -> float:
             return share
         assert time.monotonic() < deadline, f"the pad's coloured share stayed at {share:.3f}"
         pad.page.wait_for_timeout(100)
-
-
-@pytest.fixture(params=[{"width": 1280, "height": 720}, {"width": 390, "height": 844, "touch": True}],
-                ids=["desktop", "phone"])
-def view(browser, request):  # noqa: F811
-    size = dict(request.param)
-    touch = size.pop("touch", False)
-    context = browser.new_context(viewport=size, has_touch=touch, is_mobile=touch)
-    pg = context.new_page()
-    yield pg, request.node.callspec.id
-    context.close()
 
 
 def test_the_switch_colours_the_pad_and_the_scatter(server, view):  # noqa: F811
