@@ -21,7 +21,8 @@ from explorer.history import HISTORY_FILE, History, load_history
 DEFAULT_MODEL = "vae-2"  # the lesson's model opens the page
 PLAY_SECONDS = 1.0  # between moments while playing: long enough to see the points travel
 GAP_CELLS = 10  # the square is cut into 10 x 10 cells to measure its gaps (`empty_share`)
-PAIR_DEFAULTS = ("vae-2", "conv_ae-2")  # side by side: the lesson's VAE and its plain AE
+PAIR_DEFAULTS = ("vae-2", "conv_ae-2")
+PAIR_LABEL = "Side by side with a second model"  # side by side: the lesson's VAE and its plain AE
 LOSS_WINDOW = 50  # steps averaged for the loss readout: a single batch's loss is noisy
 SPAN_HELP = ("Half the side of the square that holds at least 99.5% of the code coordinates (never under 1, the "
              "prior's standard deviation). The manifold beside the scatter decodes this square.")
@@ -264,16 +265,23 @@ def steps_per_epoch(h: History, card: dict) -> float | None:
     return h.total_steps / epochs if epochs else None
 
 
+def pair_toggle(names: list[str], name: str) -> None:
+    st.toggle(PAIR_LABEL, key="history_pair", disabled=len(names) < 2,
+              help="Both models at the same moment of their training: compare how their planes fill.")
+
+
 def pair_picker(names: list[str], name: str) -> str | None:
-    """The toggle for the side-by-side view and, when it is on, the second model (None when off)."""
+    """With the side-by-side view on: its toggle and the second model, in one row above the
+    two planes (None when it is off). Off, the toggle sits under the scatter instead, so the
+    one-model view keeps its scatter and manifold within a 1280x720 screen."""
     others = [n for n in names if n != name]
-    col_toggle, col_other = st.columns([1.3, 1], vertical_alignment="bottom")
-    on = col_toggle.toggle("Side by side with a second model", key="history_pair", disabled=not others,
-                           help="Both models at the same moment of their training: compare how their planes fill.")
-    if not on or not others:
+    if not st.session_state.get("history_pair") or not others:
         return None
     if st.session_state.get("history_other") not in others:
         st.session_state.history_other = next((n for n in PAIR_DEFAULTS if n in others), others[0])
+    col_toggle, col_other = st.columns([1.3, 1], vertical_alignment="bottom")
+    with col_toggle:
+        pair_toggle(names, name)
     return col_other.selectbox("Beside it", others, key="history_other")
 
 
@@ -340,6 +348,7 @@ def player(names: list[str]) -> None:
         st.caption(f"The codes of {len(h.labels):,} test digits at step {step:,}, coloured by digit; axes "
                    f"±{r:.2f}, " + ("this moment's span." if follow else "the widest span of any moment."))
         st.toggle("Zoom to this moment", key="history_follow")
+        pair_toggle(names, name)
     with col_manifold:
         what = " (digit 0 throughout: the conditional VAE decodes a code with a digit)" if h.conditional else ""
         st.image(manifold_image(h, i), width="stretch",
