@@ -91,7 +91,7 @@ def scatter_base(name: str, low: float, high: float, reading_digit: int | None =
         picture = chart_picture(plane_reading(name, low, high, reading_digit), ui.DIGIT_COLORS, cell=5)
         fig.add_layout_image(source=png_data_url(picture), xref="x", yref="y", x=low, y=high, sizex=high - low,
                              sizey=high - low, sizing="stretch", layer="below")
-    return fig.to_dict()
+    return fig.to_dict()  # what ui.shown hands to st.plotly_chart
 
 
 def png_data_url(picture: np.ndarray) -> str:
@@ -104,11 +104,10 @@ def png_data_url(picture: np.ndarray) -> str:
 SCATTER_TITLE = "10,000 test digits: click or tap one"
 
 
-def scatter(name: str, low: float, high: float, reading_digit: int | None = None) -> go.Figure:
-    # st.plotly_chart validates a dict against Plotly's schema on every call: 20-40 ms for
-    # 10,000 points. The base was validated once when it was built, so it skips that
-    # (Plotly's `_validate` flag).
-    return go.Figure(scatter_base(name, low, high, reading_digit), _validate=False)
+def scatter(name: str, low: float, high: float, reading_digit: int | None = None) -> ui.shown:
+    # Handed over as built, not copied (ui.shown): a copy of 10,000 points on every return to
+    # this page was a large part of a classroom's server time.
+    return ui.shown(scatter_base(name, low, high, reading_digit))
 
 
 def scatter_section() -> None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages import ui
@@ -84,8 +83,10 @@ def axis_ranges(codes: np.ndarray) -> list[tuple[float, float]]:
     return ranges
 
 
-def figure(title: str, codes: np.ndarray, axes: tuple[str, str], chosen: set[int]) -> go.Figure:
-    """codes: (SHOWN, 2), row i is test digit i.
+@st.cache_resource(show_spinner=False, max_entries=48)
+def figure(title: str, codes: np.ndarray, axes: tuple[str, str], chosen: tuple[int, ...]) -> dict:
+    """codes: (SHOWN, 2), row i is test digit i; returns a `ui.figure_spec`, shared by every
+    session with the same selection (most often none) and never mutated.
 
     Built as plain dicts and handed to Plotly unvalidated: validating 30 traces of per-point
     sizes and symbols took most of a second per page run (a page switch of every student in
@@ -115,7 +116,7 @@ def figure(title: str, codes: np.ndarray, axes: tuple[str, str], chosen: set[int
               "font": {"size": 15}, "dragmode": "pan",
               "xaxis": {"title": {"text": axes[0]}, "range": [x_lo, x_hi], "fixedrange": True},
               "yaxis": {"title": {"text": axes[1]}, "range": [y_lo, y_hi], "fixedrange": True}}
-    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+    return ui.figure_spec({"data": traces, "layout": layout})
 
 
 def legend() -> None:
@@ -149,7 +150,7 @@ def show(prefix: str, views: dict[str, tuple[np.ndarray, tuple[str, str]]], note
             key = f"{prefix}_{title}_{generation}"
             points, axes = views[title]
             with col:
-                st.plotly_chart(figure(title, points, axes, chosen), key=key,
+                st.plotly_chart(ui.shown(figure(title, points, axes, tuple(sorted(chosen)))), key=key,
                                 on_select=lambda k=key: on_select(prefix, k), selection_mode=("points", "lasso", "box"))
     if note:
         (columns[1] if len(titles) % 2 else st).caption(note)

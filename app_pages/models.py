@@ -1,6 +1,6 @@
 """Model cards: what each shipped model is, how it was trained and how well it does."""
 
-import plotly.graph_objects as go
+import numpy as np
 import streamlit as st
 
 from app_pages import ui
@@ -69,14 +69,21 @@ def summary_table(names: list[str]) -> None:
     st.dataframe(rows, hide_index=True)
 
 
-def loss_figure(traces: list[dict], height: int, epochs: int) -> go.Figure:
-    """A loss-per-epoch chart from plain dicts, unvalidated: a dozen validated figures cost a
-    fifth of a second on every run of this page."""
+@st.cache_resource(show_spinner=False)
+def loss_figure(names: tuple[str, ...], losses: tuple[np.ndarray, ...], height: int) -> dict:
+    """A loss-per-epoch chart, one curve per name, built once per process and losses (a
+    `ui.figure_spec`): a dozen charts rebuilt on every run were two thirds of this page's
+    server time, and a page switch of every student in a classroom. Losses as arrays:
+    Streamlit hashes an array's bytes at once, and a tuple of floats one by one."""
+    traces = list(zip(names, losses))
+    epochs = max(len(losses) for _, losses in traces)
+    data = [{"type": "scatter", "x": list(range(1, len(losses) + 1)), "y": losses.tolist(), "name": name,
+             "mode": "lines+markers" if len(traces) == 1 else "lines"} for name, losses in traces]
     layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "font": {"size": 14},
               "title": {"text": "training loss per epoch"}, "yaxis": {"title": {"text": "loss (nats per image)"}},
               # Whole epochs only; no toolbar (config), which on a phone sat over the chart's title.
               "xaxis": {"title": {"text": "epoch"}, "tickformat": "d", "dtick": max(1, epochs // 8)}}
-    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+    return ui.figure_spec({"data": data, "layout": layout})
 
 
 def show(name: str) -> None:
@@ -98,9 +105,7 @@ def show(name: str) -> None:
             if name.startswith("sparse_ae"):
                 st.markdown("\n".join(f"- {line}" for line in sparsity_lines()))
         with c2:
-            losses = card["epoch_losses"]
-            st.plotly_chart(loss_figure([{"type": "scatter", "x": list(range(1, len(losses) + 1)), "y": losses,
-                                          "mode": "lines+markers"}], 260, len(losses)),
+            st.plotly_chart(ui.shown(loss_figure((name,), (np.array(card["epoch_losses"]),), 260)),
                             key=f"curve_{name}", config={"displayModeBar": False})
 
 
@@ -122,9 +127,9 @@ def beta_set_card(names: list[str]) -> None:
                            "time": f"{c['seconds']:.0f} s"} for _, c in cards], hide_index=True)
             st.caption(f"{cards[0][1]['parameters']:,} parameters each; nats per test image.")
         with c2:
-            curves = [{"type": "scatter", "x": list(range(1, len(c["epoch_losses"]) + 1)), "y": c["epoch_losses"],
-                       "mode": "lines", "name": f"beta {c['name'].rsplit('beta', 1)[1]}"} for _, c in cards]
-            st.plotly_chart(loss_figure(curves, 300, len(cards[0][1]["epoch_losses"])), key="curve_beta_set",
+            names = tuple(f"beta {c['name'].rsplit('beta', 1)[1]}" for _, c in cards)
+            losses = tuple(np.array(c["epoch_losses"]) for _, c in cards)
+            st.plotly_chart(ui.shown(loss_figure(names, losses, 300)), key="curve_beta_set",
                             config={"displayModeBar": False})
 
 

@@ -10,21 +10,55 @@ run by onnxruntime (`explorer.onnx_models`), data, noise, metrics and baselines 
 
 from __future__ import annotations
 
+import functools
 import gc
 import io
 import json
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.basedatatypes import BaseFigure
 import streamlit as st
 from PIL import Image
 
 from explorer.baselines import PCABaseline
 from explorer.data import ArraySplit, DataUnavailableError, load_arrays
 from explorer.onnx_models import OnnxClassifier, OnnxModel, OnnxWeightsError, load_onnx, load_onnx_classifier
-from explorer.shipped import SHIPPED_PCA_COMPONENTS, WeightsError, load_card, load_catalog, load_pca
+from explorer.shipped import SHIPPED_PCA_COMPONENTS, WeightsError, load_card, load_catalog, load_pca, model_dir
 
 BENCHMARK_JSON = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
+# Figures carry no Plotly template: Streamlit's theme styles every chart in the browser anyway,
+# and copying and serialising Plotly's default template (6.5 KB a chart) was the larger part of
+# building a small chart on every page run (a dozen loss curves: ~40% of the Models page's time).
+pio.templates.default = "none"
+
+
+
+def figure_spec(spec: dict) -> dict:
+    """A figure given as plain dicts (data, layout), unvalidated, as the JSON-ready dict Plotly
+    sends: numbers as base64 arrays, template applied. Build it once and cache it; `shown` wraps it."""
+    return go.Figure(spec, _validate=False).to_dict()
+
+
+class shown(BaseFigure):  # noqa: N801 - used like a function: st.plotly_chart(ui.shown(spec))
+    """A prebuilt `figure_spec` for st.plotly_chart, without copying it on every page run.
+
+    st.plotly_chart turns a figure into its dict with `to_dict()`, a deep copy; of a figure built
+    from dicts it would validate every property instead. For the latent scatter's 10,000 points
+    that copy was most of a return to the page, for every student. Here `to_dict` hands over the
+    cached dict itself, which Streamlit only serialises. Nothing may mutate it."""
+
+    def __init__(self, spec: dict):  # not BaseFigure.__init__, which builds Plotly's object tree
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+    to_plotly_json = to_dict
+
+
 DIGIT_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]  # Plotly's D3 palette
 
@@ -96,10 +130,18 @@ def classifier() -> OnnxClassifier | None:
 
 
 def card(name: str) -> dict | None:
+    """The model's card, or None if it has none. Read once per version of the file (the Models
+    page reads 30 cards a run; parsing them was most of its server time). Never mutated."""
+    path = model_dir(name) / "card.json"
     try:
-        return load_card(name)
-    except WeightsError:
+        return _card(str(path), path.stat().st_mtime_ns, name)
+    except (OSError, WeightsError):
         return None
+
+
+@functools.lru_cache(maxsize=128)
+def _card(path: str, mtime_ns: int, name: str) -> dict:
+    return load_card(name)  # path and mtime only key the cache: a rewritten card is read again
 
 
 @st.cache_resource(show_spinner="Loading the MNIST test set...")
@@ -164,8 +206,10 @@ def decode(name: str, z: np.ndarray, digit: int | None = None) -> np.ndarray:
     return m.decode(z, np.full(len(z), int(digit or 0)) if m.conditional else None)[:, 0]
 
 
+@st.cache_data(show_spinner=False)
 def latent_range(name: str) -> tuple[float, float]:
-    """A symmetric range that covers the test codes (VAE/AAE codes sit near N(0, I))."""
+    """A symmetric range that covers the test codes (VAE/AAE codes sit near N(0, I)).
+    Cached: the latent page asks on every move, and a percentile of 20,000 numbers is ~1 ms."""
     codes = test_codes(name)
     r = float(np.percentile(np.abs(codes), 99.5))
     return -round(max(r, 1.0), 1), round(max(r, 1.0), 1)
@@ -186,7 +230,19 @@ def png_bytes(image: np.ndarray) -> bytes:
 def show_row(images: list[np.ndarray], captions: list[str], scale: int = 8) -> None:
     cols = st.columns(len(images))
     for col, image, caption in zip(cols, images, captions):
-        col.image(big(image, scale), caption=caption)
+        pixels = (np.clip(np.asarray(image, dtype=np.float32), 0, 1) * 255).round().astype(np.uint8)
+        col.image(_big_png(pixels.tobytes(), pixels.shape, scale), caption=caption)
+
+
+@functools.lru_cache(maxsize=1024)
+def _big_png(pixels: bytes, shape: tuple[int, int], scale: int) -> bytes:
+    """An image's upscaled PNG, made once per process: most images a page shows (its default
+    digits, the exercise, the gallery) are the same on every run and for every student, and
+    encoding them was a third of a page switch's server time (py-spy, 20 students)."""
+    a = np.frombuffer(pixels, dtype=np.uint8).reshape(shape)
+    buf = io.BytesIO()
+    Image.fromarray(np.kron(a, np.ones((scale, scale), dtype=np.uint8))).save(buf, "PNG")
+    return buf.getvalue()
 
 
 def intro(text: str) -> None:

@@ -337,7 +337,10 @@ async def student_session(url: str, index: int, seconds: float, interval: float,
     end = time.perf_counter() + seconds
     # Students do not all click on the same beat.
     await asyncio.sleep(rng.uniform(0, min(interval, seconds / 4)))
-    plan = ["latent", "latent", "upload", "latent", "latent", "page"]
+    # Every tenth action a page switch (there and back), and one upload early on, each student
+    # at its own step: in lockstep, 30 students' page runs arrived within the same second every
+    # ten seconds, a burst no class makes unless told to, and every latent move then waited on it.
+    page_phase, upload_step = rng.randrange(10), rng.randrange(1, 5)
     step = 0
     try:
         try:
@@ -346,7 +349,7 @@ async def student_session(url: str, index: int, seconds: float, interval: float,
             await student.reconnect()
         while time.perf_counter() < end:
             start = time.perf_counter()
-            what = plan[step % len(plan)] if step < len(plan) else ("page" if step % 10 == 0 else "latent")
+            what = "upload" if step == upload_step else "page" if step % 10 == page_phase else "latent"
             step += 1
             try:
                 if what == "upload" and upload is not None:

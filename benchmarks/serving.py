@@ -244,7 +244,8 @@ def run(sizes: tuple[int, ...], seconds: float, settle_s: float, soak_s: float, 
 def markdown(r: dict) -> list[str]:
     s = ["## A classroom on the app\n",
          "Simulated students speaking Streamlit's websocket protocol (`benchmarks/classroom.py`), each moving a "
-         "latent slider about once a second, switching pages every tenth action and uploading one digit. Latency: "
+         "latent slider about once a second, switching pages every tenth action and uploading one digit early on "
+         "(each student at its own step, not in lockstep). Latency: "
          "from the message a browser would send to the end of the rerun it causes (`script_finished`), so "
          "serialisation and transfer are inside. Bytes: what the server sent for it, with the browser's message "
          "cache honoured. One `make run` server per row, warmed by one student first.\n",

@@ -54,7 +54,8 @@ def load_card(name: str, dataset: str = "mnist", root: Path | None = None) -> di
     card = read_card(name, dataset, root)
     try:
         # Cards written before the task was stored: the family's task, from the release list.
-        card.setdefault("task", load_catalog(dataset, root)["tasks"][card["family"]])
+        if "task" not in card:
+            card["task"] = load_catalog(dataset, root)["tasks"][card["family"]]
     except KeyError as exc:
         raise WeightsError(f"No task in the card of '{name}' ({exc}). Train it with: {train_command(name, dataset)}") from exc
     return card
