@@ -3,8 +3,9 @@ the AE-against-PCA page and the "More than two dimensions" page draw their chart
 
 Click a point (tap it on a phone: tap_select.js) to select that test digit, or pick the lasso
 (or box) in a chart's toolbar and draw round some points: the same digits light up in every
-chart. Clicking the one selected point again, or "Clear selection", clears it. Phones get no
-toolbar (app.css hides it over the chart titles), so there a selection is one tapped point.
+chart. Clicking the one selected point again, a double-click, a click on empty space or "Clear
+selection" clears it (the first three in tap_select.js). On a phone the toolbar stays (box and
+lasso only), and a finger draws the lasso.
 
 Why the charts open in pan mode and not lasso mode: while Plotly's drag mode is lasso or box,
 Streamlit sets its clickmode to "event", so a click selects nothing there (read in Streamlit
@@ -16,8 +17,9 @@ chart shows it by its markers' opacity, not by Plotly's `selectedpoints`, so a c
 selection of its own: whatever a person clicks or lassoes arrives as a new selection, and a
 changed figure is a new element in Streamlit (its id includes the figure), so every chart and
 the caption are redrawn from the one list and always agree. The price: a double-click, or a
-click on empty space, clears nothing. Plotly clears its own selection then, but a freshly drawn
-chart has none, and its Streamlit value is already empty, so no event reaches Python.
+click on empty space, sends Python nothing (Plotly clears its own selection then, but a freshly
+drawn chart has none, and its Streamlit value is already empty), so tap_select.js presses
+"Clear selection" for it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from app_pages import ui
 SHOWN = 3000  # points per scatter: enough to see the clusters, light enough to stay fast
 BULK = (0.5, 99.5)  # percentiles each axis is ranged to; points beyond are pinned to the edge
 FADED = 0.07  # opacity of the points outside a selection
+# Box and lasso only (the axes are fixed, so Plotly offers no zoom), shown all the time: on a
+# phone there is no hover to reveal it, and three buttons stay clear of the chart's title.
+TOOLBAR = {"displayModeBar": True, "displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
 FEW = 50  # a selection this small is also drawn larger, ringed: one point must be findable on a phone
 
 # Makes a tap on a phone select the point under the finger (see tap_select.js for why).
@@ -137,7 +142,7 @@ def show(prefix: str, views: dict[str, tuple[np.ndarray, tuple[str, str]]], note
     c1, c2 = st.columns([4, 1], vertical_alignment="center")
     c1.caption(f"The first {SHOWN:,} test digits. **Click a point** to select that digit, or pick the lasso in a "
                f"chart's toolbar and draw round some points: the same digits light up in every chart. Click the "
-               f"selected point again, or Clear selection, to clear it. Points beyond the axes are pinned to the "
+               f"selected point again, double-click, click empty space or Clear selection to clear it. Points beyond the axes are pinned to the "
                f"edge and drawn as x." + (f" **{len(chosen)} selected.**" if chosen else ""))
     c2.button("Clear selection", on_click=clear, args=(prefix,), disabled=not chosen, key=f"{prefix}_clear")
     generation = st.session_state[f"{prefix}_generation"]
@@ -151,6 +156,7 @@ def show(prefix: str, views: dict[str, tuple[np.ndarray, tuple[str, str]]], note
             points, axes = views[title]
             with col:
                 st.plotly_chart(ui.shown(figure(title, points, axes, tuple(sorted(chosen)))), key=key,
-                                on_select=lambda k=key: on_select(prefix, k), selection_mode=("points", "lasso", "box"))
+                                on_select=lambda k=key: on_select(prefix, k), selection_mode=("points", "lasso", "box"),
+                                config=TOOLBAR)
     if note:
         (columns[1] if len(titles) % 2 else st).caption(note)

@@ -113,6 +113,23 @@ def size_run(n: int, seconds: float, settle_s: float, post_script_gc: bool | Non
         serve.stop(proc)
 
 
+def balanced_size_run(n: int, seconds: float, replicas: int) -> dict:
+    """n students through nginx to `replicas` fresh app processes (`make serve-class`), each
+    warmed; memory and CPU are the replicas' together (100% = one core)."""
+    with serve.cluster(replicas) as c:
+        for port in c.app_ports:
+            warm(f"http://127.0.0.1:{port}")
+        pids = [p.pid for p in c.apps]
+        start_mb = sum(rss_mb(p) for p in pids)
+        summary, sampler = asyncio.run(load_with_sampling(pids, classroom.classroom(c.url, n, seconds)))
+        cpu = sampler.cpu_percent()  # while the replicas still run: it reads their /proc entries
+    upstreams = summary.pop("upstreams")
+    first = [u[0] if u else None for u in upstreams]
+    summary.update(replicas=replicas, students_per_replica={a: first.count(a) for a in sorted(set(filter(None, first)))},
+                   server_cpu_percent=cpu, memory_start_mb=start_mb, memory_peak_mb=max(mb for _, mb in sampler.samples))
+    return summary
+
+
 async def soak_load(url: str, seconds: float, seats: int, stay: tuple[float, float]) -> dict:
     """`seats` students at a time for `seconds`; each stays a random time in `stay`, then
     leaves (closes its tab) and a new student takes the seat."""
@@ -312,9 +329,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--stay", type=float, nargs=2, default=(30, 120), help="gc: seconds a student stays")
     parser.add_argument("--wait-ttl", action="store_true", help="gc: also measure memory after the session TTL")
+    parser.add_argument("--replicas", type=int, default=1, help="sizes: app processes (more than 1: behind nginx)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    if args.part == "sizes":
+    if args.part == "sizes" and args.replicas > 1:
+        result = [balanced_size_run(n, args.seconds, args.replicas) for n in args.students]
+    elif args.part == "sizes":
         result = [size_run(n, args.seconds, 10) for n in args.students]
     elif args.part == "gc":
         result = gc_soak(args.seconds, args.students[0], tuple(args.stay), args.wait_ttl)

@@ -174,3 +174,68 @@ def test_a_lasso_from_the_toolbar_selects_the_same_digits_everywhere(server, bro
         page.get_by_text(f"{count} selected.").first.wait_for(timeout=30_000)
     finally:
         context.close()
+
+
+EMPTY_SPOT = """gd => {
+    // A spot of the plot area at least 25 px from every drawn point (outliers included).
+    const L = gd._fullLayout, r = gd.getBoundingClientRect(), s = L._size, pts = [];
+    for (const t of gd._fullData) for (let i = 0; i < t.x.length; i++) pts.push([L.xaxis.l2p(t.x[i]), L.yaxis.l2p(t.y[i])]);
+    for (let y = 12; y < s.h - 12; y += 6) for (let x = 12; x < s.w - 12; x += 6)
+        if (pts.every(([px, py]) => Math.hypot(px - x, py - y) > 25)) return [r.left + s.l + x, r.top + s.t + y];
+    return null;
+}"""
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_a_click_or_double_click_on_empty_space_clears_the_selection(server, browser, path):
+    context, page = open_page(browser, server, path, DESKTOP)
+    everything = f"() => ({HIGHLIGHTED})().length === 3 && ({HIGHLIGHTED})().every(h => h.length === 3000)"
+    try:
+        for clear in ("double-click", "empty space"):
+            x, y = point_on_screen(page, 1)
+            wanted = hover(page, x, y)
+            page.mouse.click(x, y)
+            wait_for_selection(page, [wanted])
+            plot = page.locator(".js-plotly-plot").nth(1)
+            plot.scroll_into_view_if_needed()
+            spot = plot.evaluate(EMPTY_SPOT)
+            assert spot, "no empty spot in the chart"
+            page.mouse.move(*spot)
+            # (A double-click on a point is two clicks on it: select, then unselect; Streamlit
+            # redraws the chart between them, so the browser sees no double-click there.)
+            page.mouse.dblclick(*spot) if clear == "double-click" else page.mouse.click(*spot)
+            page.wait_for_function(everything, timeout=60_000)
+            assert page.get_by_role("button", name="Clear selection").is_disabled(), clear
+    finally:
+        context.close()
+
+
+def test_a_phone_can_lasso_with_a_finger(server, browser):
+    """The linked charts keep a toolbar on a phone (box and lasso only, clear of the titles), and a
+    finger drawn round some points selects them in every chart."""
+    context, page = open_page(browser, server, "compare", PHONE)
+    try:
+        plot = page.locator(".js-plotly-plot").first
+        plot.scroll_into_view_if_needed()
+        lasso = plot.locator(".modebar-btn[data-val='lasso']").first
+        assert lasso.is_visible()
+        title, bar = plot.locator(".gtitle").first.bounding_box(), plot.locator(".modebar").first.bounding_box()
+        assert title["x"] + title["width"] <= bar["x"] or title["y"] + title["height"] <= bar["y"], (title, bar)
+        lasso.tap()
+        box = plot.locator(".nsewdrag").first.bounding_box()
+        cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] * 0.25
+        cdp = context.new_cdp_session(page)
+        path = [(cx - r, cy - r), (cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r), (cx - r, cy - r)]
+        steps = [path[0]] + [(a[0] + (b[0] - a[0]) * k / 8, a[1] + (b[1] - a[1]) * k / 8)
+                             for a, b in zip(path, path[1:]) for k in range(1, 9)]
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": steps[0][0], "y": steps[0][1]}]})
+        for x, y in steps[1:]:
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        page.wait_for_function(f"() => {{ const h = ({HIGHLIGHTED})(); return h.length === 3 && h[0].length > 1 && "
+                               f"h[0].length < 3000 && h.every(s => JSON.stringify(s) === JSON.stringify(h[0])); }}",
+                               timeout=60_000)
+        page.get_by_text(f"{len(highlighted(page)[0])} selected.").first.wait_for(timeout=30_000)
+        page.screenshot(path=SCREENSHOTS / "compare_lasso_390.png")
+    finally:
+        context.close()
