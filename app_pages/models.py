@@ -54,19 +54,20 @@ def sparsity_lines() -> list[str]:
 
 
 def summary_table(names: list[str]) -> None:
-    """One row per model, read from its card and its weight file on disk."""
-    rows = []
+    """One row per model, read from its card and its weight file on disk. Three columns, the
+    model's numbers under its name: a phone (390 px) shows the whole table, where six columns
+    (and before that a data grid) hid the last ones behind a sideways scroll."""
+    rows = ["| model | what it is | headline (model / PCA) |", "|---|---|---|"]
     for name in names:
         card = ui.card(name)
         if card is None:
             continue
         weights = PRETRAINED_ROOT / "mnist" / name / "model.safetensors"
-        rows.append({"model": name, "what it is": card["description"].split(". ")[0],
-                     "parameters": f"{card['parameters']:,}",
-                     "size on disk": f"{weights.stat().st_size / 1e6:.2f} MB" if weights.exists() else "missing",
-                     "training time": f"{card['seconds'] / 60:.1f} min",
-                     "headline (model / PCA)": METRIC_LINES[card["task"]](card["metrics"])[0].replace("**", "")})
-    st.dataframe(rows, hide_index=True)
+        size = f"{weights.stat().st_size / 1e6:.2f} MB" if weights.exists() else "weights missing"
+        numbers = f"{card['parameters']:,} parameters, {size}, trained in {card['seconds'] / 60:.1f} min"
+        headline = METRIC_LINES[card["task"]](card["metrics"])[0].replace("**", "")
+        rows.append(f"| **{name}**<br><small>{numbers}</small> | {card['description'].split('. ')[0]} | {headline} |")
+    st.markdown("\n".join(rows), unsafe_allow_html=True)
 
 
 @st.cache_resource(show_spinner=False)

@@ -16,14 +16,19 @@ pytestmark = pytest.mark.browser
 SIZES = {"desk": {"viewport": {"width": 1280, "height": 720}},
          "phone": {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}}
 
-# Text of a control that does not fit its box: the element scrolls (scrollWidth > clientWidth).
+# Text of a control that does not fit its box: the element scrolls (scrollWidth > clientWidth);
+# and tables wider than their place.
 OVERFLOWING = """() => {
   const sel = 'button, label, [data-testid="stWidgetLabel"] p, [data-baseweb="select"] div[value], '
             + '[data-baseweb="select"] span, [data-testid="stSidebarNavLink"] span, [role="radio"] p, [role="tab"] p';
   return [...document.querySelectorAll(sel)]
     .filter(e => e.offsetParent !== null && e.getBoundingClientRect().right > 0)  // not in a closed menu
     .filter(e => e.textContent.trim() && e.scrollWidth > e.clientWidth + 1)
-    .map(e => e.textContent.trim());
+    .map(e => e.textContent.trim())
+    // and a table wider than its place (a phone would have to scroll it sideways)
+    .concat([...document.querySelectorAll('table')].filter(t => t.offsetParent !== null)
+      .filter(t => t.getBoundingClientRect().width > t.parentElement.clientWidth + 1)
+      .map(t => 'table: ' + t.textContent.trim().slice(0, 40)));
 }"""
 
 
