@@ -123,9 +123,10 @@ def beta_set_card(names: list[str]) -> None:
                  "trade-off page (784-48-2, 20 epochs each).")
         c1, c2 = st.columns([1, 1.3])
         with c1:
-            st.dataframe([{"beta": f"{c['name'].rsplit('beta', 1)[1]}", "-ELBO": f"{c['metrics']['neg_elbo']:.1f}",
-                           "KL": f"{c['metrics']['kl']:.2f}", "k-NN": f"{c['metrics']['knn_accuracy']:.3f}",
-                           "time": f"{c['seconds']:.0f} s"} for _, c in cards], hide_index=True)
+            # Markdown, not st.dataframe: a static table, and no pandas import on a fresh server.
+            st.markdown("\n".join(["| beta | -ELBO | KL | k-NN | time |", "|---|---|---|---|---|"] + [
+                f"| {c['name'].rsplit('beta', 1)[1]} | {c['metrics']['neg_elbo']:.1f} | {c['metrics']['kl']:.2f} | "
+                f"{c['metrics']['knn_accuracy']:.3f} | {c['seconds']:.0f} s |" for _, c in cards]))
             st.caption(f"{cards[0][1]['parameters']:,} parameters each; nats per test image.")
         with c2:
             names = tuple(f"beta {c['name'].rsplit('beta', 1)[1]}" for _, c in cards)

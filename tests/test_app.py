@@ -252,8 +252,12 @@ def test_models_page_follows_the_lesson_order_and_measures_sparsity():
     assert shown == [*singles, "vae-2-beta0.1 ... vae-2-beta32", "classifier"]
     lines = [m.value for m in at.markdown if "code sparsity" in m.value]
     assert len(lines) == 1 and "mean activation" in lines[0]
-    table = at.dataframe[0].value
-    assert list(table["model"]) == singles
-    betas = at.dataframe[1].value
-    assert list(betas["beta"]) == ["0.1", "0.25", "0.5", "1", "2", "4", "8", "16", "32"]
+    def first_column(header: str) -> list[str]:  # of the markdown table whose first line is `header`
+        table = next(m.value for m in at.markdown if m.value.startswith(header))
+        return [row.split("|")[1].strip() for row in table.splitlines()[2:]]
+
+    models = first_column("| model |")  # "**name**<br><small>N parameters, size, time</small>"
+    assert [cell.split("**")[1] for cell in models] == singles
+    assert all("parameters, " in cell and " MB, trained in " in cell for cell in models)
+    assert first_column("| beta |") == ["0.1", "0.25", "0.5", "1", "2", "4", "8", "16", "32"]
     assert any("test accuracy: **0.99" in m.value for m in at.markdown)

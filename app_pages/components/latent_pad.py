@@ -45,7 +45,7 @@ def latent_pad(sheet_url: str, steps: int, low: float, high: float, z: tuple[flo
     """Mount the pad; returns its state (`.z` is the last released point, or None)."""
     return _pad(
         key=key,
-        data={"sheet": sheet_url, "steps": steps, "low": low, "high": high, "z": list(z),
+        data={"sheet": sheet_url, "steps": steps, "low": low, "high": high, "z": tuple(z),
               "background": background_url},
         default={"z": None},
         on_z_change=on_change or (lambda: None),

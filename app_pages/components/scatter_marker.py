@@ -22,4 +22,4 @@ _marker = st.components.v2.component("scatter_marker", html='<div class="scatter
 
 def scatter_marker(chart_title: str, z: tuple[float, float], key: str = "scatter_marker"):
     """Mark `z` on the Plotly chart titled `chart_title` (found in the page by its title)."""
-    return _marker(key=key, data={"chart": chart_title, "z": [float(z[0]), float(z[1])]})
+    return _marker(key=key, data={"chart": chart_title, "z": (float(z[0]), float(z[1]))})

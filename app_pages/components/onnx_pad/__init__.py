@@ -133,10 +133,12 @@ def onnx_pad(model: str, *, low: float, high: float, z: tuple[float, float], con
     component = _component()
     # Relative to the bundle's URL: .../bidi-components/latent_explorer.onnx_pad/onnx_pad.js
     weights = f"../{WEIGHTS}/{dataset}/{model}/"
+    # Only scalars and tuples in `data`: for a list Streamlit asks pandas whether it is a table,
+    # and importing pandas cost a freshly started server 0.7 s on its first latent page.
     return component(
         key=key,
         data={"model": model, "decoder": weights + "decoder.onnx", "encoder": weights + "encoder.onnx",
-              "low": low, "high": high, "z": list(z), "conditional": conditional, "variational": variational,
+              "low": low, "high": high, "z": tuple(z), "conditional": conditional, "variational": variational,
               "digit": int(digit), "sheet": fallback_sheet, "steps": fallback_steps, "background": background},
         default={"z": None},
         on_z_change=on_change or (lambda: None),
