@@ -151,10 +151,11 @@ async def soak_load(url: str, seconds: float, seats: int, stay: tuple[float, flo
     return summary
 
 
-def gc_soak(seconds: float, seats: int, stay: tuple[float, float], wait_ttl: bool) -> dict:
-    """The same soak against a server with runner.postScriptGC on, then off."""
+def gc_soak(seconds: float, seats: int, stay: tuple[float, float], wait_ttl: bool,
+            modes: tuple[bool, ...] = (True, False)) -> dict:
+    """The same soak against a server with runner.postScriptGC on, then off (`modes`)."""
     out = {}
-    for gc_on in (True, False):
+    for gc_on in modes:
         port = serve.free_port()
         proc = serve.start_app(port, post_script_gc=gc_on)
         url = f"http://127.0.0.1:{port}"
@@ -329,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--stay", type=float, nargs=2, default=(30, 120), help="gc: seconds a student stays")
     parser.add_argument("--wait-ttl", action="store_true", help="gc: also measure memory after the session TTL")
+    parser.add_argument("--gc", choices=["on", "off", "both"], default="both", help="gc: which postScriptGC to soak")
     parser.add_argument("--replicas", type=int, default=1, help="sizes: app processes (more than 1: behind nginx)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -337,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.part == "sizes":
         result = [size_run(n, args.seconds, 10) for n in args.students]
     elif args.part == "gc":
-        result = gc_soak(args.seconds, args.students[0], tuple(args.stay), args.wait_ttl)
+        modes = {"on": (True,), "off": (False,), "both": (True, False)}[args.gc]
+        result = gc_soak(args.seconds, args.students[0], tuple(args.stay), args.wait_ttl, modes)
     elif args.part == "gc-cost":
         result = gc_cost()
     else:
