@@ -142,8 +142,9 @@ def show(prefix: str, views: dict[str, tuple[np.ndarray, tuple[str, str]]], note
     c1, c2 = st.columns([4, 1], vertical_alignment="center")
     c1.caption(f"The first {SHOWN:,} test digits. **Click a point** to select that digit, or pick the lasso in a "
                f"chart's toolbar and draw round some points: the same digits light up in every chart. Click the "
-               f"selected point again, double-click, click empty space or Clear selection to clear it. Points beyond the axes are pinned to the "
-               f"edge and drawn as x." + (f" **{len(chosen)} selected.**" if chosen else ""))
+               f"selected point again, click or double-click empty space, or Clear selection to clear it. Points "
+               f"beyond the axes are pinned to the edge and drawn as x."
+               + (f" **{len(chosen)} selected.**" if chosen else ""))
     c2.button("Clear selection", on_click=clear, args=(prefix,), disabled=not chosen, key=f"{prefix}_clear")
     generation = st.session_state[f"{prefix}_generation"]
     titles = list(views)
