@@ -21,8 +21,8 @@ from explorer.history import HISTORY_FILE, History, load_history
 DEFAULT_MODEL = "vae-2"  # the lesson's model opens the page
 PLAY_SECONDS = 1.0  # between moments while playing: long enough to see the points travel
 GAP_CELLS = 10  # the square is cut into 10 x 10 cells to measure its gaps (`empty_share`)
-PAIR_DEFAULTS = ("vae-2", "conv_ae-2")
-PAIR_LABEL = "Side by side with a second model"  # side by side: the lesson's VAE and its plain AE
+PAIR_DEFAULTS = ("vae-2", "conv_ae-2")  # side by side: the lesson's VAE and its plain AE
+PAIR_LABEL = "Side by side with a second model"
 LOSS_WINDOW = 50  # steps averaged for the loss readout: a single batch's loss is noisy
 SPAN_HELP = ("Half the side of the square that holds at least 99.5% of the code coordinates (never under 1, the "
              "prior's standard deviation). The manifold beside the scatter decodes this square.")

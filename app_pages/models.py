@@ -76,10 +76,9 @@ def loss_figure(names: tuple[str, ...], losses: tuple[np.ndarray, ...], height: 
     `ui.figure_spec`): a dozen charts rebuilt on every run were two thirds of this page's
     server time, and a page switch of every student in a classroom. Losses as arrays:
     Streamlit hashes an array's bytes at once, and a tuple of floats one by one."""
-    traces = list(zip(names, losses))
-    epochs = max(len(losses) for _, losses in traces)
-    data = [{"type": "scatter", "x": list(range(1, len(losses) + 1)), "y": losses.tolist(), "name": name,
-             "mode": "lines+markers" if len(traces) == 1 else "lines"} for name, losses in traces]
+    epochs = max(len(curve) for curve in losses)
+    data = [{"type": "scatter", "x": list(range(1, len(curve) + 1)), "y": curve.tolist(), "name": name,
+             "mode": "lines+markers" if len(names) == 1 else "lines"} for name, curve in zip(names, losses)]
     layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "font": {"size": 14},
               "title": {"text": "training loss per epoch"}, "yaxis": {"title": {"text": "loss (nats per image)"}},
               # Whole epochs only; no toolbar (config), which on a phone sat over the chart's title.

@@ -35,7 +35,6 @@ BENCHMARK_JSON = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.j
 pio.templates.default = "none"
 
 
-
 def figure_spec(spec: dict) -> dict:
     """A figure given as plain dicts (data, layout), unvalidated, as the JSON-ready dict Plotly
     sends: numbers as base64 arrays, template applied. Build it once and cache it; `shown` wraps it."""
@@ -215,22 +214,26 @@ def latent_range(name: str) -> tuple[float, float]:
     return -round(max(r, 1.0), 1), round(max(r, 1.0), 1)
 
 
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """A [0, 1] float image as 0-255 bytes."""
+    return (np.clip(np.asarray(image, dtype=np.float32), 0, 1) * 255).round().astype(np.uint8)
+
+
 def big(image: np.ndarray, scale: int = 8) -> np.ndarray:
     """Upscale with nearest neighbour so pixels stay crisp on a projector: (H, W) -> uint8."""
-    a = (np.clip(np.asarray(image, dtype=np.float32), 0, 1) * 255).round().astype(np.uint8)
-    return np.kron(a, np.ones((scale, scale), dtype=np.uint8))
+    return np.kron(to_uint8(image), np.ones((scale, scale), dtype=np.uint8))
 
 
 def png_bytes(image: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    Image.fromarray((np.clip(image, 0, 1) * 255).round().astype(np.uint8)).save(buf, "PNG")
+    Image.fromarray(to_uint8(image)).save(buf, "PNG")
     return buf.getvalue()
 
 
 def show_row(images: list[np.ndarray], captions: list[str], scale: int = 8) -> None:
     cols = st.columns(len(images))
     for col, image, caption in zip(cols, images, captions):
-        pixels = (np.clip(np.asarray(image, dtype=np.float32), 0, 1) * 255).round().astype(np.uint8)
+        pixels = to_uint8(image)
         col.image(_big_png(pixels.tobytes(), pixels.shape, scale), caption=caption)
 
 
@@ -239,10 +242,7 @@ def _big_png(pixels: bytes, shape: tuple[int, int], scale: int) -> bytes:
     """An image's upscaled PNG, made once per process: most images a page shows (its default
     digits, the exercise, the gallery) are the same on every run and for every student, and
     encoding them was a third of a page switch's server time (py-spy, 20 students)."""
-    a = np.frombuffer(pixels, dtype=np.uint8).reshape(shape)
-    buf = io.BytesIO()
-    Image.fromarray(np.kron(a, np.ones((scale, scale), dtype=np.uint8))).save(buf, "PNG")
-    return buf.getvalue()
+    return png_bytes(big(np.frombuffer(pixels, dtype=np.uint8).reshape(shape) / 255, scale) / 255)
 
 
 def intro(text: str) -> None:
