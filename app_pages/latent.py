@@ -148,13 +148,14 @@ def _explorer() -> None:
             st.error("No 2-D model is shipped. Train them with: `python train_all.py`", icon=":material/error:")
             return
         name = st.selectbox("Model", models, index=models.index(DEFAULT_MODEL) if DEFAULT_MODEL in models else 0,
-                            key="latent_model", on_change=on_model_change, format_func=ui.label)
-        if ui.model(name) is None:
+                            key="latent_model", on_change=on_model_change, format_func=ui.labels().get)
+        model = ui.model(name)  # once: every cached call costs a hash of its arguments, on every move
+        if model is None:
             return
         if st.session_state.get("scatter_model", name) != name:
             st.rerun(scope="app")  # the scatter below, outside this fragment, shows another model
         digit = None
-        if ui.model(name).conditional:
+        if model.conditional:
             digit = st.selectbox("Digit to draw (the label)", list(range(10)), index=7, key="cvae_digit")
         low, high = ui.latent_range(name)
         # Models have different latent ranges: keep the point inside this one's before the sliders exist.
@@ -172,7 +173,7 @@ def _explorer() -> None:
     z = np.array([st.session_state.z1, st.session_state.z2], dtype=np.float32)
     with col_pad:
         onnx_pad(name, low=low, high=high, z=(float(z[0]), float(z[1])), conditional=digit is not None,
-                 variational=ui.model(name).variational, digit=digit or 0,
+                 variational=model.variational, digit=digit or 0,
                  fallback_sheet=_sheet_url(name, low, high, digit or 0), fallback_steps=PAD_STEPS,
                  background=_background_url(name, low, high, digit or 0, reading_digit is not None), key="latent_pad",
                  on_change=on_pad_release)

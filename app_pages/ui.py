@@ -98,10 +98,14 @@ def latent_2d_models() -> list[str]:
     return names_for("latent", latent_dim=2)  # the models whose code is a plane
 
 
+def labels() -> dict[str, str]:
+    """What a model picker shows for each release: its label and its name. A picker's
+    `format_func=labels().get` asks the cache once a run, not once per option."""
+    return {r["name"]: f"{r['label']}  ({r['name']})" if r["label"] != r["name"] else r["name"] for r in releases()}
+
+
 def label(name: str) -> str:
-    """What a model picker shows: the release's label and its name."""
-    labels = {r["name"]: r["label"] for r in releases()}
-    return f"{labels[name]}  ({name})" if labels.get(name, name) != name else name
+    return labels().get(name, name)
 
 
 def model(name: str) -> OnnxModel | None:

@@ -243,13 +243,14 @@ def test_loaded_models_and_data_are_frozen_out_of_the_garbage_collector():
 
 def test_models_page_follows_the_lesson_order_and_measures_sparsity():
     from explorer.pretrained import list_pretrained
+    from explorer.shipped import read_card
     from explorer.releases import RELEASES
     at = open_page("models")
     assert not at.exception
     shown = [s.value for s in at.subheader]
-    # One card per release in the lesson's order; the nine beta copies share one card, then the classifier.
+    # The training curves, then one card per release in the lesson's order; the nine beta copies share one card, then the classifier.
     singles = [n for n in RELEASES if n in list_pretrained() and not n.startswith("vae-2-beta")]
-    assert shown == [*singles, "vae-2-beta0.1 ... vae-2-beta32", "classifier"]
+    assert shown == ["Training curves", *singles, "vae-2-beta0.1 ... vae-2-beta32", "classifier"]
     lines = [m.value for m in at.markdown if "code sparsity" in m.value]
     assert len(lines) == 1 and "mean activation" in lines[0]
     def first_column(header: str) -> list[str]:  # of the markdown table whose first line is `header`
@@ -260,4 +261,9 @@ def test_models_page_follows_the_lesson_order_and_measures_sparsity():
     assert [cell.split("**")[1] for cell in models] == singles
     assert all("parameters, " in cell and " MB, trained in " in cell for cell in models)
     assert first_column("| beta |") == ["0.1", "0.25", "0.5", "1", "2", "4", "8", "16", "32"]
+    # Two charts, not one per card: every model's training curve in one, the beta set's in the other,
+    # each curve the card's losses.
+    curves, betas = (json.loads(c.proto.spec)["data"] for c in at.get("plotly_chart"))
+    assert [c["name"] for c in curves] == singles and len(betas) == 9
+    assert all(c["y"] == pytest.approx(read_card(n)["epoch_losses"]) for c, n in zip(curves, singles))
     assert any("test accuracy: **0.99" in m.value for m in at.markdown)

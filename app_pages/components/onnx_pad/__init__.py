@@ -116,8 +116,15 @@ def image_url(array: np.ndarray) -> str:
     return f"../{IMAGES}/{path.name}"
 
 
+_bundle_found = False
+
+
 def available() -> bool:
-    return (ASSETS / BUNDLE).is_file()
+    """Whether the bundle is built. Once found it is not looked for again (a disk access on every
+    latent move); while missing it is, so a bundle built while the app runs is picked up."""
+    global _bundle_found
+    _bundle_found = _bundle_found or (ASSETS / BUNDLE).is_file()
+    return _bundle_found
 
 
 def onnx_pad(model: str, *, low: float, high: float, z: tuple[float, float], conditional: bool = False,
