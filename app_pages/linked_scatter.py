@@ -67,11 +67,8 @@ def clear(prefix: str) -> None:
 def on_select(prefix: str, key: str) -> None:
     event = st.session_state.get(key, {}).get("selection", {})
     points = event.get("points", [])
-    # Trace d holds the shown digits d in test-set order, so (trace, point) gives the test index.
-    labels = ui.test_split().labels[:SHOWN]
-    by_digit = [np.nonzero(labels == d)[0] for d in range(10)]
-    picked = sorted({int(by_digit[p["curve_number"]][p["point_index"]])
-                     for p in points if p.get("curve_number", 99) < 10 and "point_index" in p})
+    # One trace whose point i is test digit i.
+    picked = sorted({int(p["point_index"]) for p in points if p.get("curve_number") == 0 and "point_index" in p})
     clicked = not event.get("lasso") and not event.get("box")
     if clicked and len(picked) == 1 and picked == selected(prefix):
         picked = []  # a click on the one selected point: the chart knows no selection, so this is the way to undo it
@@ -98,25 +95,25 @@ def figure(title: str, codes: np.ndarray, axes: tuple[str, str], chosen: tuple[i
     a classroom), and these dicts only use properties Plotly knows."""
     labels = ui.test_split().labels[:SHOWN]
     (x_lo, x_hi), (y_lo, y_hi) = axis_ranges(codes)
-    chosen_idx = np.fromiter(chosen, int, len(chosen))
     few = 0 < len(chosen) <= FEW
-    traces = []
-    for digit in range(10):
-        idx = np.nonzero(labels == digit)[0]
-        x, y = codes[idx, 0], codes[idx, 1]
-        outside = (x < x_lo) | (x > x_hi) | (y < y_lo) | (y > y_hi)
-        inside = np.isin(idx, chosen_idx)
-        marker = {"size": np.where(outside, 9, 5) + (5 * inside if few else 0), "color": ui.DIGIT_COLORS[digit],
-                  "opacity": np.where(inside, 1.0, FADED) if chosen else 1.0,
-                  "symbol": np.where(outside, "x", "circle").tolist()}
-        if few:
-            marker["line"] = {"width": np.where(inside, 1.5, 0.0), "color": "#222"}
-        traces.append({
-            "type": "scattergl", "x": np.clip(x, x_lo, x_hi), "y": np.clip(y, y_lo, y_hi), "mode": "markers",
-            "name": str(digit), "customdata": np.stack([idx, x, y], 1), "showlegend": False, "marker": marker,
-            "hovertemplate": f"digit {digit}<br>test image #%{{customdata[0]}}<br>at (%{{customdata[1]:.2f}}, "
-                             f"%{{customdata[2]:.2f}})<extra></extra>",
-        })
+    x, y = codes[:, 0], codes[:, 1]
+    outside = (x < x_lo) | (x > x_hi) | (y < y_lo) | (y > y_hi)
+    inside = np.zeros(len(codes), bool)
+    inside[list(chosen)] = True
+    marker = {"size": np.where(outside, 9, 5) + (5 * inside if few else 0),
+              "color": np.array(ui.DIGIT_COLORS)[labels].tolist(),
+              "opacity": np.where(inside, 1.0, FADED) if chosen else 1.0,
+              "symbol": np.where(outside, "x", "circle").tolist()}
+    if few:
+        marker["line"] = {"width": np.where(inside, 1.5, 0.0), "color": "#222"}
+    # One trace, point i is test digit i: the browser sets up one WebGL trace, not ten (one per digit),
+    # and a clicked point's index is its test index. Coloured per point, so no digit is always drawn on top.
+    traces = [{
+        "type": "scattergl", "x": np.clip(x, x_lo, x_hi), "y": np.clip(y, y_lo, y_hi), "mode": "markers",
+        "customdata": np.stack([np.arange(len(codes)), x, y, labels], 1), "showlegend": False, "marker": marker,
+        "hovertemplate": "digit %{customdata[3]}<br>test image #%{customdata[0]}<br>at (%{customdata[1]:.2f}, "
+                         "%{customdata[2]:.2f})<extra></extra>",
+    }]
     layout = {"title": {"text": title}, "height": 380, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
               "font": {"size": 15}, "dragmode": "pan",
               "xaxis": {"title": {"text": axes[0]}, "range": [x_lo, x_hi], "fixedrange": True},

@@ -93,8 +93,8 @@ def highlighted(at: AppTest) -> list[list[int]]:
     charts = []
     for chart in at.get("plotly_chart"):
         data = json.loads(chart.proto.spec)["data"]
-        if len(data) != 10:
-            continue  # not a linked scatter (the bar chart, the size chart)
+        if [t["type"] for t in data] != ["scattergl"]:
+            continue  # not a linked scatter (one WebGL trace): the bar chart, the size chart
         shown = []
         for trace in data:
             index = decode(trace["customdata"])[:, 0].astype(int)

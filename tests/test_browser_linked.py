@@ -23,7 +23,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobil
 # Per chart, the test indices drawn at full opacity: every point when nothing is selected.
 HIGHLIGHTED = """() => {
     const list = v => (Array.isArray(v) || ArrayBuffer.isView(v)) ? Array.from(v) : null;
-    return [...document.querySelectorAll('.js-plotly-plot')].filter(gd => gd._fullData && gd._fullData.length === 10)
+    return [...document.querySelectorAll('.js-plotly-plot')].filter(gd => gd._fullData && gd._fullData.length === 1 && gd._fullData[0].type === 'scattergl')
         .map(gd => gd._fullData.flatMap(t => {
             const opacity = list(t.marker.opacity);
             return list(t.customdata).map((c, i) => [list(c)[0], opacity ? opacity[i] : (t.marker.opacity ?? 1)]);
@@ -49,13 +49,14 @@ def highlighted(page) -> list[list[int]]:
     return page.evaluate(HIGHLIGHTED)
 
 
-def point_on_screen(page, chart: int, trace: int = 3, point: int = 5) -> tuple[float, float]:
-    """Where Plotly draws one point of one chart, by its own axis mapping, scrolled into view."""
+def point_on_screen(page, chart: int, point: int = 18) -> tuple[float, float]:
+    """Where Plotly draws one point (test digit `point`, a 3) of one chart, by its own axis
+    mapping, scrolled into view."""
     plot = page.locator(".js-plotly-plot").nth(chart)
     plot.scroll_into_view_if_needed()
     plot.evaluate("gd => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     return tuple(plot.evaluate(f"""gd => {{
-        const L = gd._fullLayout, t = gd._fullData[{trace}], r = gd.getBoundingClientRect();
+        const L = gd._fullLayout, t = gd._fullData[0], r = gd.getBoundingClientRect();
         return [r.left + L._size.l + L.xaxis.l2p(t.x[{point}]), r.top + L._size.t + L.yaxis.l2p(t.y[{point}])];
     }}"""))
 
