@@ -63,7 +63,8 @@ def jump() -> None:
 
 def unit_row(unit: int, images: np.ndarray, lo: float, hi: float, change: float) -> None:
     # One picture per row, its label under it: on a phone the row stays a row and the label one line.
-    st.image(ui.big(strip(images), TILE), caption=f"unit {unit}: {lo:.2f} → {hi:.2f}, change {change:.3f}")
+    st.image(ui.big(strip(images), TILE), caption=f"unit {unit}: {lo:.2f} → {hi:.2f}, change {change:.3f}",
+             output_format="PNG")  # crisp pixels (ui.show_row says why)
 
 
 def grid_section(name: str, index: int) -> None:
@@ -72,7 +73,7 @@ def grid_section(name: str, index: int) -> None:
     original = split.float_images([index])[0, 0]
     # One picture, so the two digits are the same size on every screen.
     st.image(ui.big(strip(np.stack([original, base])), 4),
-             caption=f"test image #{index} (a {split.labels[index]}) and {name}'s reconstruction")
+             caption=f"test image #{index} (a {split.labels[index]}) and {name}'s reconstruction", output_format="PNG")
     order = np.argsort(-change, kind="stable")
     ranges = unit_ranges(name)
     d = len(code)

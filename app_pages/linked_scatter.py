@@ -37,6 +37,8 @@ FADED = 0.07  # opacity of the points outside a selection
 # Box and lasso only (the axes are fixed, so Plotly offers no zoom), shown all the time: on a
 # phone there is no hover to reveal it, and three buttons stay clear of the chart's title.
 TOOLBAR = {"displayModeBar": True, "displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
+# Digit d (a number) -> its colour: band d of ten equal bands of [0, 1], with cmin -0.5 and cmax 9.5.
+DIGIT_SCALE = [[(d + edge) / 10, c] for d, c in enumerate(ui.DIGIT_COLORS) for edge in (0, 1)]
 FEW = 50  # a selection this small is also drawn larger, ringed: one point must be findable on a phone
 
 # Makes a tap on a phone select the point under the finger (see tap_select.js for why).
@@ -101,9 +103,11 @@ def figure(title: str, codes: np.ndarray, axes: tuple[str, str], chosen: tuple[i
     inside = np.zeros(len(codes), bool)
     inside[list(chosen)] = True
     marker = {"size": np.where(outside, 9, 5) + (5 * inside if few else 0),
-              "color": np.array(ui.DIGIT_COLORS)[labels].tolist(),
+              # The digit as a number on a stepped scale of the ten colours: 3,000 bytes, where
+              # 3,000 colour strings were 30 KB per chart, sent on every visit.
+              "color": labels.astype(np.int8), "colorscale": DIGIT_SCALE, "cmin": -0.5, "cmax": 9.5,
               "opacity": np.where(inside, 1.0, FADED) if chosen else 1.0,
-              "symbol": np.where(outside, "x", "circle").tolist()}
+              "symbol": np.where(outside, 4, 0).astype(np.int8)}  # Plotly's numbers for "x" and "circle"
     if few:
         marker["line"] = {"width": np.where(inside, 1.5, 0.0), "color": "#222"}
     # One trace, point i is test digit i: the browser sets up one WebGL trace, not ten (one per digit),
