@@ -3,26 +3,19 @@
 A switch colours the plane by the digit the shipped classifier reads in each decode
 (explorer/plane_reading.py), on the pad and behind the scatter of the test digits."""
 
-import base64
-import io
 import time
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
-from PIL import Image
 
+from app_pages import latent_pictures as pictures
 from app_pages import ui
-from app_pages.components.latent_pad import sprite_sheet
-from app_pages.components.onnx_pad import image_url, onnx_pad
+from app_pages.components.onnx_pad import onnx_pad
 from app_pages.components.scatter_marker import scatter_marker
-from explorer.plane_reading import PlaneReading, chart_picture, grid_codes, pad_picture, read_plane, summarise
+from explorer.plane_reading import summarise
 from explorer.shipped import CLASSIFIER, read_card
 
 DEFAULT_MODEL = "vae-2"  # the lesson's model opens the page
-PAD_STEPS = 49  # decodes per axis sent to the browser: 49 x 49 = 2,401 digits
-MANIFOLD_STEPS = 20
-READING_STEPS = 112  # classified decodes per axis: 12,544 cells of 5x5 pixels on the pad's 560-pixel picture
 
 
 def init_state() -> None:
@@ -63,51 +56,10 @@ def on_scatter_select(name: str) -> None:
         set_z(*ui.test_codes(name)[index])
 
 
-@st.cache_resource(show_spinner=False)
-def scatter_base(name: str, low: float, high: float, reading_digit: int | None = None) -> dict:
-    """The 10,000-point scatter, built once per model: a latent update only moves the marker.
-    With `reading_digit` (the label the plane is decoded with; 0 for unconditional models),
-    the classifier's reading of the plane is drawn behind the points, over the same axes.
-
-    A resource, not data: cache_data would copy 10,000 points on every slider move, and
-    `scatter` never mutates it (it builds a new outer dict and data list)."""
-    codes, labels = ui.test_codes(name), ui.test_split().labels
-    fig = go.Figure()
-    for digit in range(10):
-        mask = labels == digit
-        idx = np.nonzero(mask)[0]
-        fig.add_trace(go.Scattergl(
-            x=codes[mask, 0], y=codes[mask, 1], mode="markers", name=str(digit),
-            marker={"size": 4, "color": ui.DIGIT_COLORS[digit], "opacity": 0.6},
-            customdata=np.stack([idx, labels[mask]], 1),
-            hovertemplate="digit %{customdata[1]}<br>test image #%{customdata[0]}<extra></extra>",
-        ))
-    fig.update_layout(height=500, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
-                      legend={"orientation": "h", "y": -0.12}, font={"size": 16},
-                      xaxis={"range": [low, high], "title": "z1"}, yaxis={"range": [low, high], "title": "z2"},
-                      title=SCATTER_TITLE)
-    if reading_digit is not None:
-        # 5 pixels a cell: the browser smooths a stretched picture, and 4 pixels a cell blurred the boundaries.
-        picture = chart_picture(plane_reading(name, low, high, reading_digit), ui.DIGIT_COLORS, cell=5)
-        fig.add_layout_image(source=png_data_url(picture), xref="x", yref="y", x=low, y=high, sizex=high - low,
-                             sizey=high - low, sizing="stretch", layer="below")
-    return fig.to_dict()  # what ui.shown hands to st.plotly_chart
-
-
-def png_data_url(picture: np.ndarray) -> str:
-    """Plotly takes a layout image as a URL; inline, the chart needs no second request (~10 KB)."""
-    buf = io.BytesIO()
-    Image.fromarray(picture).save(buf, "PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
-SCATTER_TITLE = "10,000 test digits: click or tap one"
-
-
 def scatter(name: str, low: float, high: float, reading_digit: int | None = None) -> ui.shown:
     # Handed over as built, not copied (ui.shown): a copy of 10,000 points on every return to
     # this page was a large part of a classroom's server time.
-    return ui.shown(scatter_base(name, low, high, reading_digit))
+    return ui.shown(pictures.scatter_base(name, low, high, reading_digit))
 
 
 def scatter_section() -> None:
@@ -174,9 +126,9 @@ def _explorer() -> None:
     with col_pad:
         onnx_pad(name, low=low, high=high, z=(float(z[0]), float(z[1])), conditional=digit is not None,
                  variational=model.variational, digit=digit or 0,
-                 fallback_sheet=_sheet_url(name, low, high, digit or 0), fallback_steps=PAD_STEPS,
-                 background=_background_url(name, low, high, digit or 0, reading_digit is not None), key="latent_pad",
-                 on_change=on_pad_release)
+                 fallback_sheet=pictures.sheet_url(name, low, high, digit or 0), fallback_steps=pictures.PAD_STEPS,
+                 background=pictures.background_url(name, low, high, digit or 0, reading_digit is not None),
+                 key="latent_pad", on_change=on_pad_release)
         st.caption("Drag on the square: the model decodes the point under the pointer, in this page. "
                    "Draw a digit on the black canvas to see where the encoder puts it (for a VAE, with a "
                    "one-sigma ellipse). The square shows the manifold, a 20x20 grid of decodes.")
@@ -193,7 +145,7 @@ def _explorer() -> None:
         ui.show_row(list(ui.decode(name, neighbours, digit)), [f"({a:.1f}, {b:.1f})" for a, b in neighbours], scale=4)
 
     # The scatter's "you" marker: a few bytes per move, drawn over the chart in the page.
-    scatter_marker(SCATTER_TITLE, (st.session_state.z1, st.session_state.z2))
+    scatter_marker(pictures.SCATTER_TITLE, (st.session_state.z1, st.session_state.z2))
     picked = st.session_state.picked
     if picked is not None:
         split = ui.test_split()
@@ -208,30 +160,6 @@ def _explorer() -> None:
                 "reconstruction.")
 
 
-# URLs, cached: the PNG is encoded and written once per model and digit, not per move.
-@st.cache_data(show_spinner=False)
-def _sheet_url(name: str, low: float, high: float, digit: int) -> str:
-    return image_url(sprite_sheet(ui.decode_grid(name, PAD_STEPS, low, high, digit)))
-
-
-@st.cache_data(show_spinner=False)
-def _background_url(name: str, low: float, high: float, digit: int, coloured: bool = False) -> str:
-    manifold = sprite_sheet(ui.decode_grid(name, MANIFOLD_STEPS, low, high, digit))
-    if coloured:
-        return image_url(pad_picture(plane_reading(name, low, high, digit), ui.DIGIT_COLORS, manifold))
-    return image_url(manifold)
-
-
-@st.cache_data(show_spinner="Reading the plane's decodes with the classifier...")
-def plane_reading(name: str, low: float, high: float, digit: int) -> PlaneReading:
-    """What the classifier reads in the decode at the centre of each of READING_STEPS^2 cells
-    (0.8 s for vae-2 on the 2-core CPU). Decoded in slices, not through `ui.decode_grid`: cached, the
-    12,544 decodes would hold 39 MB per model and digit; the reading holds 63 KB."""
-    codes, classifier = grid_codes(low, high, READING_STEPS), ui.classifier()
-    return read_plane(np.concatenate([classifier.probabilities(ui.decode(name, codes[i:i + 1024], digit))
-                                      for i in range(0, len(codes), 1024)]))
-
-
 def legend_html() -> str:
     def ink(colour: str) -> str:  # black on the light swatches (orange, pink, olive, cyan), white on the dark
         r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
@@ -244,19 +172,20 @@ def legend_html() -> str:
 
 def reading_section(name: str, low: float, high: float, digit: int, conditional: bool) -> None:
     """The coloured plane's legend and what it shows, measured on the same reading as the picture."""
-    reading = plane_reading(name, low, high, digit)
+    reading = pictures.plane_reading(name, low, high, digit)
     s = summarise(reading, ui.test_codes(name), ui.test_split().labels, low, high)
     st.markdown(legend_html(), unsafe_allow_html=True)
     accuracy = read_card(CLASSIFIER)["metrics"]["accuracy"]  # written by train_all.py --models classifier
+    steps = pictures.READING_STEPS
     st.caption(f"Colour: the digit a small CNN ({accuracy:.1%} right on MNIST's 10,000 test digits) reads in "
-               f"the decode at each of {READING_STEPS}x{READING_STEPS} points, as bright as the CNN is sure "
+               f"the decode at each of {steps}x{steps} points, as bright as the CNN is sure "
                "(dark: unsure); the manifold's strokes in white. The colours are the scatter's below.")
     if conditional:
         others = [d for d in s.digits_read if d != digit]
         st.markdown(f"Every point is decoded with the label {digit}: the classifier reads **{digit}** in "
                     f"**{s.share[digit]:.0%}** of the plane"
                     + (f", and {', '.join(map(str, others))} elsewhere." if others else ", and nothing else."),
-                    help=f"Measured on the picture's {READING_STEPS ** 2:,} cells.")
+                    help=f"Measured on the picture's {pictures.READING_STEPS ** 2:,} cells.")
         return
     missing = [d for d in range(10) if d not in s.digits_read]
     st.markdown(f"The classifier reads **{len(s.digits_read)} of the 10 digits** somewhere in this plane"
@@ -264,8 +193,8 @@ def reading_section(name: str, low: float, high: float, digit: int, conditional:
                 + f"; the largest region, **{s.share[s.largest]:.0%}** of the plane, reads as {s.largest}. "
                 f"Of the {s.test_inside:,} test digits whose codes lie in the square, **{s.test_agree:.0%}** "
                 "sit where the decodes read as their own label.",
-                help=f"Measured on the picture's {READING_STEPS ** 2:,} cells and the 10,000 test digits' codes. "
-                     "Decodes are blurrier than MNIST's digits: where two digits blend, the reading is the "
+                help=f"Measured on the picture's {pictures.READING_STEPS ** 2:,} cells and the 10,000 test "
+                     "digits' codes. Decodes are blurrier than MNIST's digits: where two digits blend, the reading is the "
                      "classifier's best guess, and another classifier may guess otherwise.")
 
 

@@ -1,0 +1,86 @@
+"""What the latent explorer draws that is the same for every student: the 10,000-point scatter,
+the pad's pictures and the classifier's reading of the plane, each built once per process.
+
+Apart from app_pages/latent.py because a page file runs anew on every visit, and each cached
+function defined in it is registered anew too: Streamlit reads the function's source to key its
+cache, about a millisecond each, on every visit of every student."""
+
+import base64
+import io
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from PIL import Image
+
+from app_pages import ui
+from app_pages.components.latent_pad import sprite_sheet
+from app_pages.components.onnx_pad import image_url
+from explorer.plane_reading import PlaneReading, chart_picture, grid_codes, pad_picture, read_plane
+
+PAD_STEPS = 49  # decodes per axis sent to the browser: 49 x 49 = 2,401 digits
+MANIFOLD_STEPS = 20
+READING_STEPS = 112  # classified decodes per axis: 12,544 cells of 5x5 pixels on the pad's 560-pixel picture
+SCATTER_TITLE = "10,000 test digits: click or tap one"  # the scatter marker finds the chart by it
+
+
+@st.cache_resource(show_spinner=False)
+def scatter_base(name: str, low: float, high: float, reading_digit: int | None = None) -> dict:
+    """The 10,000-point scatter, built once per model: a latent update only moves the marker.
+    With `reading_digit` (the label the plane is decoded with; 0 for unconditional models),
+    the classifier's reading of the plane is drawn behind the points, over the same axes.
+
+    A resource, not data: cache_data would copy 10,000 points on every slider move, and
+    `scatter` never mutates it (it builds a new outer dict and data list)."""
+    codes, labels = ui.test_codes(name), ui.test_split().labels
+    fig = go.Figure()
+    for digit in range(10):
+        mask = labels == digit
+        idx = np.nonzero(mask)[0]
+        fig.add_trace(go.Scattergl(
+            x=codes[mask, 0], y=codes[mask, 1], mode="markers", name=str(digit),
+            marker={"size": 4, "color": ui.DIGIT_COLORS[digit], "opacity": 0.6},
+            customdata=np.stack([idx, labels[mask]], 1),
+            hovertemplate="digit %{customdata[1]}<br>test image #%{customdata[0]}<extra></extra>",
+        ))
+    fig.update_layout(height=500, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
+                      legend={"orientation": "h", "y": -0.12}, font={"size": 16},
+                      xaxis={"range": [low, high], "title": "z1"}, yaxis={"range": [low, high], "title": "z2"},
+                      title=SCATTER_TITLE)
+    if reading_digit is not None:
+        # 5 pixels a cell: the browser smooths a stretched picture, and 4 pixels a cell blurred the boundaries.
+        picture = chart_picture(plane_reading(name, low, high, reading_digit), ui.DIGIT_COLORS, cell=5)
+        fig.add_layout_image(source=png_data_url(picture), xref="x", yref="y", x=low, y=high, sizex=high - low,
+                             sizey=high - low, sizing="stretch", layer="below")
+    return fig.to_dict()  # what ui.shown hands to st.plotly_chart
+
+
+def png_data_url(picture: np.ndarray) -> str:
+    """Plotly takes a layout image as a URL; inline, the chart needs no second request (~10 KB)."""
+    buf = io.BytesIO()
+    Image.fromarray(picture).save(buf, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+# The pad's pictures as URLs: each PNG is encoded and written once per model and digit, not per move.
+@st.cache_data(show_spinner=False)
+def sheet_url(name: str, low: float, high: float, digit: int) -> str:
+    return image_url(sprite_sheet(ui.decode_grid(name, PAD_STEPS, low, high, digit)))
+
+
+@st.cache_data(show_spinner=False)
+def background_url(name: str, low: float, high: float, digit: int, coloured: bool = False) -> str:
+    manifold = sprite_sheet(ui.decode_grid(name, MANIFOLD_STEPS, low, high, digit))
+    if coloured:
+        return image_url(pad_picture(plane_reading(name, low, high, digit), ui.DIGIT_COLORS, manifold))
+    return image_url(manifold)
+
+
+@st.cache_data(show_spinner="Reading the plane's decodes with the classifier...")
+def plane_reading(name: str, low: float, high: float, digit: int) -> PlaneReading:
+    """What the classifier reads in the decode at the centre of each of READING_STEPS^2 cells
+    (0.8 s for vae-2 on the 2-core CPU). Decoded in slices, not through `ui.decode_grid`: cached, the
+    12,544 decodes would hold 39 MB per model and digit; the reading holds 63 KB."""
+    codes, classifier = grid_codes(low, high, READING_STEPS), ui.classifier()
+    return read_plane(np.concatenate([classifier.probabilities(ui.decode(name, codes[i:i + 1024], digit))
+                                      for i in range(0, len(codes), 1024)]))
