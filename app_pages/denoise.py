@@ -72,10 +72,12 @@ def denoise(inputs: list[uploads.Upload], own: bool) -> None:
         ui.show_row(images, captions, scale=7)
         result = outputs["denoising AE"][0, 0]
         d1, d2 = st.columns(2)
+        # The files are made when a button is pressed, not on every run for every digit (two PNG
+        # encodings per digit per run, most of them never downloaded).
         d1.download_button(f"Download the denoised digit ({28 * DOWNLOAD_SCALE}x{28 * DOWNLOAD_SCALE} PNG)",
-                           ui.png_bytes(ui.big(result, DOWNLOAD_SCALE) / 255), file_name=f"{item.stem}-denoised.png",
-                           mime="image/png", key=f"dl_{item.index}_{item.stem}")
-        d2.download_button("28x28 PNG", ui.png_bytes(result), file_name=f"{item.stem}-denoised-28x28.png",
+                           lambda r=result: ui.png_bytes(ui.big(r, DOWNLOAD_SCALE) / 255),
+                           file_name=f"{item.stem}-denoised.png", mime="image/png", key=f"dl_{item.index}_{item.stem}")
+        d2.download_button("28x28 PNG", lambda r=result: ui.png_bytes(r), file_name=f"{item.stem}-denoised-28x28.png",
                            mime="image/png", key=f"dl28_{item.index}_{item.stem}")
 
 

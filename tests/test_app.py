@@ -159,8 +159,9 @@ def test_two_uploads_with_the_same_name_both_show_with_their_own_downloads():
     assert headings == ["**image.png**", "**image.png (2)**"]
     big = [b for b in at.get("download_button") if "280x280" in b.proto.label]
     assert len(big) == 2
-    # Each button holds its own file (the file names are checked in tests/test_browser.py).
-    assert len({b.proto.url for b in big}) == 2
+    # Each button holds its own file, made when it is pressed (the files themselves are downloaded
+    # and checked in tests/test_browser_room.py).
+    assert len({b.proto.deferred_file_id for b in big}) == 2 and all(b.proto.deferred_file_id for b in big)
 
 
 def test_an_upload_with_two_digits_says_which_one_was_used():
