@@ -110,3 +110,17 @@ def test_two_replicas_behind_nginx_spread_stick_and_survive_a_crash():
     assert result["students_on_killed"] == on_killed == result["students_moved"] == result["reconnects"]
     assert result["kinds"]["latent"]["count"] > 10  # the others carried on
     assert 0 < result["reconnect_max_ms"] < 60_000
+
+
+def test_the_summary_gives_the_tail_after_the_opening_burst_apart():
+    # Two students: slow moves in the first 10 s (everyone opening and uploading), fast ones after.
+    records = [classroom.Record(), classroom.Record()]
+    for r, offset in zip(records, (0.0, 0.5)):
+        for second in range(30):
+            r.latency_s["latent"].append(2.0 if second < 10 else 0.05)
+            r.started_at["latent"].append(100.0 + offset + second)
+            r.bytes["latent"].append(8000)
+    latent = classroom.summarise(records)["kinds"]["latent"]
+    assert latent["count"] == 60
+    assert latent["p95_ms"] == 2000.0  # a third of the moves were slow: the whole run's tail is theirs
+    assert latent["settled_p95_ms"] == pytest.approx(50.0)  # from 10 s after the first action on
