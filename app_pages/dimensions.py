@@ -48,7 +48,7 @@ def strip(images: np.ndarray) -> np.ndarray:
 def pickers(models: list[str]) -> tuple[str, int]:
     c1, c2 = st.columns([2, 1])
     default = models.index("conv_ae-32") if "conv_ae-32" in models else 0
-    name = c1.selectbox("Model", models, index=default, format_func=ui.labels().get, key="dims_model")
+    name = c1.selectbox("Model", models, index=default, format_func=ui.picker_format(), key="dims_model")
     index = c2.number_input("Test digit #", 0, len(ui.test_split()) - 1, key="dims_index")
     st.segmented_control("Or the first test image of", list(range(10)), key="dims_jump", on_change=jump)
     return name, int(index)

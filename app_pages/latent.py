@@ -100,7 +100,7 @@ def _explorer() -> None:
             st.error("No 2-D model is shipped. Train them with: `python train_all.py`", icon=":material/error:")
             return
         name = st.selectbox("Model", models, index=models.index(DEFAULT_MODEL) if DEFAULT_MODEL in models else 0,
-                            key="latent_model", on_change=on_model_change, format_func=ui.labels().get)
+                            key="latent_model", on_change=on_model_change, format_func=ui.picker_format())
         model = ui.model(name)  # once: every cached call costs a hash of its arguments, on every move
         if model is None:
             return

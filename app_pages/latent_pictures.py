@@ -33,6 +33,8 @@ def scatter_base(name: str, low: float, high: float, reading_digit: int | None =
     A resource, not data: cache_data would copy 10,000 points on every slider move, and
     `scatter` never mutates it (it builds a new outer dict and data list)."""
     codes, labels = ui.test_codes(name), ui.test_split().labels
+    # One trace per digit, unlike the linked scatters: here the legend is shown, and a click on a
+    # digit in it hides or shows that digit's points.
     fig = go.Figure()
     for digit in range(10):
         mask = labels == digit

@@ -92,8 +92,8 @@ def figure(title: str, codes: np.ndarray, axes: tuple[str, str], chosen: tuple[i
     """codes: (SHOWN, 2), row i is test digit i; returns a `ui.figure_spec`, shared by every
     session with the same selection (most often none) and never mutated.
 
-    Built as plain dicts and handed to Plotly unvalidated: validating 30 traces of per-point
-    sizes and symbols took most of a second per page run (a page switch of every student in
+    Built as plain dicts and handed to Plotly unvalidated: validating per-point sizes and
+    symbols (then in 30 traces) took most of a second per page run (a page switch of every student in
     a classroom), and these dicts only use properties Plotly knows."""
     labels = ui.test_split().labels[:SHOWN]
     (x_lo, x_hi), (y_lo, y_hi) = axis_ranges(codes)
@@ -103,8 +103,8 @@ def figure(title: str, codes: np.ndarray, axes: tuple[str, str], chosen: tuple[i
     inside = np.zeros(len(codes), bool)
     inside[list(chosen)] = True
     marker = {"size": np.where(outside, 9, 5) + (5 * inside if few else 0),
-              # The digit as a number on a stepped scale of the ten colours: 3,000 bytes, where
-              # 3,000 colour strings were 30 KB per chart, sent on every visit.
+              # The digit as a number on a stepped scale of the ten colours: 3,000 int8 (4 KB as
+              # base64), where 3,000 colour strings were 30 KB per chart, sent on every visit.
               "color": labels.astype(np.int8), "colorscale": DIGIT_SCALE, "cmin": -0.5, "cmax": 9.5,
               "opacity": np.where(inside, 1.0, FADED) if chosen else 1.0,
               "symbol": np.where(outside, 4, 0).astype(np.int8)}  # Plotly's numbers for "x" and "circle"

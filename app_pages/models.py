@@ -70,11 +70,16 @@ def summary_table(names: list[str]) -> None:
     st.markdown("\n".join(rows), unsafe_allow_html=True)
 
 
-# Line style by what the loss holds: a reconstruction only (solid), plus the KL term (dashed), or
-# an image mapped to an image (dotted). Colours alone repeat past ten models.
-DASH = {"vae": "dash", "conv_vae": "dash", "cvae": "dash", "denoising_ae": "dot", "super_resolution": "dot"}
-# Plotly's D3 palette and two more, so eleven models get eleven colours.
+# Plotly's D3 palette and two more: colours alone would repeat past ten models.
 COLOURS = [*ui.DIGIT_COLORS, "#000075", "#9a6324"]
+
+
+def dash(card: dict) -> str:
+    """Line style by what the loss holds: an image mapped to an image (dotted), a reconstruction
+    plus the KL term (dashed: the models measured by their ELBO), a reconstruction only (solid)."""
+    if card["task"] in ("denoise", "super_resolution"):
+        return "dot"
+    return "dash" if "neg_elbo" in card["metrics"] else "solid"
 
 
 @st.cache_resource(show_spinner=False)
@@ -94,14 +99,15 @@ def loss_figure(names: tuple[str, ...], losses: tuple[np.ndarray, ...], dashes: 
               "xaxis": {"title": {"text": "epoch"}, "tickformat": "d", "dtick": max(1, epochs // 10)},
               "colorway": COLOURS,
               # Below the chart: beside it, the eleven names took half a phone's width.
-              # y in fractions of the plot's height: about 70 px down, clear of the axis title.
+              # y in fractions of the plot area's height, which is the figure's less about 140 px of
+              # margins and axis titles: the legend starts about 70 px below the plot, clear of "epoch".
               "legend": {"orientation": "h", "yanchor": "top", "y": -70 / (height - 140), "x": 0}}
     return ui.figure_spec({"data": data, "layout": layout})
 
 
 def training_curves(names: list[str]) -> None:
     """Every model's training loss in one chart: one chart draws in the browser in a fraction of
-    the time of one per card (eleven of them took most of a page switch), and side by side the
+    the time of one per card (eleven of them took about a third of a page switch), and side by side the
     curves show which models learn fast and which keep improving."""
     cards = [(n, ui.card(n)) for n in names]
     cards = [(n, c) for n, c in cards if c is not None and c.get("epoch_losses")]
@@ -109,7 +115,7 @@ def training_curves(names: list[str]) -> None:
         return
     st.subheader("Training curves")
     figure = loss_figure(tuple(n for n, _ in cards), tuple(np.array(c["epoch_losses"]) for _, c in cards),
-                         tuple(DASH.get(c["family"], "solid") for _, c in cards), 520)
+                         tuple(dash(c) for _, c in cards), 520)
     st.plotly_chart(ui.shown(figure), key="curves", config={"displayModeBar": False})
     st.caption("The loss each model minimised, averaged over each epoch of training, in nats per training image: "
                "the binary cross-entropy of the reconstruction, plus the KL term for the VAEs (dashed) and the L1 "

@@ -11,6 +11,7 @@ run by onnxruntime (`explorer.onnx_models`), data, noise, metrics and baselines 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 import gc
 import io
 import json
@@ -31,7 +32,8 @@ from explorer.shipped import SHIPPED_PCA_COMPONENTS, WeightsError, load_card, lo
 BENCHMARK_JSON = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.json"
 # Figures carry no Plotly template: Streamlit's theme styles every chart in the browser anyway,
 # and copying and serialising Plotly's default template (6.5 KB a chart) was the larger part of
-# building a small chart on every page run (a dozen loss curves: ~40% of the Models page's time).
+# building a small chart on every page run (the Models page's dozen loss charts, since merged
+# into two: ~40% of its time).
 pio.templates.default = "none"
 
 
@@ -98,14 +100,16 @@ def latent_2d_models() -> list[str]:
     return names_for("latent", latent_dim=2)  # the models whose code is a plane
 
 
-def labels() -> dict[str, str]:
-    """What a model picker shows for each release: its label and its name. A picker's
-    `format_func=labels().get` asks the cache once a run, not once per option."""
+def picker_labels() -> dict[str, str]:
+    """What a model picker shows for each release: its label and its name."""
     return {r["name"]: f"{r['label']}  ({r['name']})" if r["label"] != r["name"] else r["name"] for r in releases()}
 
 
-def label(name: str) -> str:
-    return labels().get(name, name)
+def picker_format() -> Callable[[str], str]:
+    """A model picker's `format_func`. The labels are built once a run here: a picker formats
+    each option more than once a run, and each time went through the cache of `releases()`."""
+    names = picker_labels()
+    return lambda name: names.get(name, name)
 
 
 def model(name: str) -> OnnxModel | None:

@@ -48,6 +48,7 @@ def _band(n: int, size: int = 11, sigma: float = 1.5) -> np.ndarray:
     g, band = _gaussian_1d(size, sigma), np.zeros((n - size + 1, n))
     for i in range(n - size + 1):
         band[i, i:i + size] = g
+    band.setflags(write=False)  # shared by every caller through the cache
     return band
 
 
