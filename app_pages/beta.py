@@ -128,7 +128,7 @@ def explorer(rows: dict[float, dict]) -> None:
     with col_scatter:
         st.plotly_chart(scatter_figure(beta, common_range(tuple(betas))), key="beta_scatter")
     with col_manifold:
-        sheet, high = manifold(beta)
+        sheet, high = manifold(beta)  # as a JPEG (Streamlit's default): smaller than PNG for blurred decodes
         st.image(sheet, caption=f"20x20 decodes over z1, z2 in [-{high:g}, {high:g}], the range of this model's "
                                 "test codes", width="stretch")
 
