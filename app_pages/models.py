@@ -90,9 +90,9 @@ def loss_figure(names: tuple[str, ...], losses: tuple[np.ndarray, ...], dashes: 
     array's bytes at once, and a tuple of floats one by one."""
     epochs = max(len(curve) for curve in losses)
     data = [{"type": "scatter", "x": list(range(1, len(curve) + 1)), "y": curve.tolist(), "name": name,
-             "mode": "lines", "line": {"dash": dash, "width": 2.5},
+             "mode": "lines", "line": {"dash": style, "width": 2.5},
              "hovertemplate": f"{name}<br>epoch %{{x}}: %{{y:.1f}} nats<extra></extra>"}
-            for name, curve, dash in zip(names, losses, dashes)]
+            for name, curve, style in zip(names, losses, dashes)]
     layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "font": {"size": 14},
               "yaxis": {"title": {"text": "loss (nats per image)"}},
               # Whole epochs only; no toolbar (config), which on a phone sat over the chart.
