@@ -11,49 +11,42 @@ import streamlit as st
 from app_pages import latent_pictures as pictures
 from app_pages import ui
 from app_pages.components.onnx_pad import onnx_pad
-from app_pages.components.scatter_marker import scatter_marker
 from explorer.plane_reading import summarise
 from explorer.shipped import CLASSIFIER, read_card
 
 DEFAULT_MODEL = "vae-2"  # the lesson's model opens the page
 
 
+# Eight fixed standard normal draws (seed 0): the noise slider scales them, so the neighbours
+# move smoothly with sigma and the point instead of jumping about.
+NOISE = tuple((float(a), float(b)) for a, b in np.random.default_rng(0).standard_normal((8, 2)))
+
+
 def init_state() -> None:
-    for key, value in {"z1": 0.0, "z2": 0.0, "picked": None, "sigma": 0.0, "reading_map": False}.items():
+    # z1, z2: where the pad jumps when `jump` changes (a picked test digit). Between jumps the
+    # point is the page's own: drags and the z sliders decode in the browser, unheard here.
+    for key, value in {"z1": 0.0, "z2": 0.0, "jump": 0, "picked": None, "reading_map": False}.items():
         if key not in st.session_state:
             st.session_state[key] = value
 
 
-def set_z(z1: float, z2: float) -> None:
+def jump_to(z1: float, z2: float) -> None:
     st.session_state.z1, st.session_state.z2 = float(z1), float(z2)
+    st.session_state.jump += 1
 
 
-def on_pad_release() -> None:
-    z = st.session_state.get("latent_pad", {}).get("z")
-    if z:
-        set_z(*z)
-        st.session_state.picked = None  # the marker left the picked test image
-
-
-def on_slider_change() -> None:
-    st.session_state.picked = None
+def on_pick() -> None:
+    """The pad heard a click (a tap) on a test digit in the scatter, or the point leaving it."""
+    picked = st.session_state.get("latent_pad", {}).get("picked")
+    st.session_state.picked = None if picked is None else int(picked)
+    if picked is not None:
+        jump_to(*ui.test_codes(st.session_state.latent_model)[int(picked)])
 
 
 def on_model_change() -> None:
-    # The picked test image stays picked: the marker jumps to where the new model puts it.
+    # The picked test image stays picked: the point jumps to where the new model puts it.
     if st.session_state.picked is not None:
-        set_z(*ui.test_codes(st.session_state.latent_model)[st.session_state.picked])
-
-
-def on_scatter_select(name: str) -> None:
-    points = st.session_state.get(f"scatter_{name}", {}).get("selection", {}).get("points", [])
-    # Traces 0-9 hold digits 0-9 in test-set order, so (trace, point) gives the test index.
-    points = [p for p in points if p.get("curve_number", 99) < 10]
-    if points:
-        digit, k = int(points[0]["curve_number"]), int(points[0]["point_index"])
-        index = int(np.nonzero(ui.test_split().labels == digit)[0][k])
-        st.session_state.picked = index
-        set_z(*ui.test_codes(name)[index])
+        jump_to(*ui.test_codes(st.session_state.latent_model)[st.session_state.picked])
 
 
 def scatter(name: str, low: float, high: float, reading_digit: int | None = None) -> ui.shown:
@@ -64,14 +57,13 @@ def scatter(name: str, low: float, high: float, reading_digit: int | None = None
 
 def scatter_section() -> None:
     """The 10,000-point scatter, outside the fragment: sent when the page or the model
-    changes, not on every latent move (196 KB each time it is sent). The "you" marker on it
-    is a tiny element inside the fragment (`scatter_marker`)."""
+    changes, not on latent moves (196 KB each time it is sent). The pad, in the fragment,
+    draws the "you" ring on it and hears its clicks, in the page."""
     name = st.session_state.scatter_model
     if ui.model(name) is None:
         return
     reading_digit = st.session_state.scatter_reading
-    st.plotly_chart(scatter(name, *ui.latent_range(name), reading_digit), key=f"scatter_{name}",
-                    on_select=lambda: on_scatter_select(name), selection_mode="points")
+    st.plotly_chart(scatter(name, *ui.latent_range(name), reading_digit), key=f"scatter_{name}")
     if reading_digit is not None:
         st.caption("Behind the points: the digit the classifier reads at each point of the plane, paler where it "
                    "is less sure. A point whose colour differs from the region under it is a test digit whose code "
@@ -83,10 +75,11 @@ def scatter_section() -> None:
 
 @st.fragment
 def explorer() -> None:
-    """Everything a latent update changes; moving a control reruns only this."""
+    """What Python draws around the pad; a pick or a control here reruns only this. Latent
+    moves (the pad, the z sliders, the noise on the code) run in the page and rerun nothing."""
     start = time.perf_counter()
     _explorer()
-    # Server time of one latent update, read by benchmarks/app_latency.py.
+    # Server time of one rerun of the fragment (a pick), read by benchmarks/app_latency.py.
     st.session_state.latent_update_ms = (time.perf_counter() - start) * 1000
 
 
@@ -110,43 +103,30 @@ def _explorer() -> None:
         if model.conditional:
             digit = st.selectbox("Digit to draw (the label)", list(range(10)), index=7, key="cvae_digit")
         low, high = ui.latent_range(name)
-        # Models have different latent ranges: keep the point inside this one's before the sliders exist.
-        set_z(np.clip(st.session_state.z1, low, high), np.clip(st.session_state.z2, low, high))
-        st.slider("z1", low, high, key="z1", step=0.01, on_change=on_slider_change)
-        st.slider("z2", low, high, key="z2", step=0.01, on_change=on_slider_change)
-        st.slider("noise on the code (sigma)", 0.0, 1.0, key="sigma", step=0.05,
-                  help="The lesson's second task: add Gaussian noise to the code and see what nearby codes decode to.")
         # No help icon: beside one, Streamlit cuts the label to one line, and at 1280x720 it lost "reads".
         st.toggle("Colour by what a classifier reads", key="reading_map")
     reading_digit = (digit or 0) if st.session_state.reading_map and ui.classifier() is not None else None
     st.session_state.latent_reading = reading_digit
     if st.session_state.scatter_reading != reading_digit:
         st.rerun(scope="app")  # the scatter below, outside this fragment, shows the plane's reading too
-    z = np.array([st.session_state.z1, st.session_state.z2], dtype=np.float32)
+    picked = st.session_state.picked
     with col_pad:
-        onnx_pad(name, low=low, high=high, z=(float(z[0]), float(z[1])), conditional=digit is not None,
+        onnx_pad(name, low=low, high=high, z=(st.session_state.z1, st.session_state.z2), jump=st.session_state.jump,
+                 picked=picked, noise=NOISE, chart=pictures.SCATTER_TITLE, conditional=digit is not None,
                  variational=model.variational, digit=digit or 0,
                  fallback_sheet=pictures.sheet_url(name, low, high, digit or 0), fallback_steps=pictures.PAD_STEPS,
                  background=pictures.background_url(name, low, high, digit or 0, reading_digit is not None),
-                 key="latent_pad", on_change=on_pad_release)
-        st.caption("Drag on the square: the model decodes the point under the pointer, in this page. "
-                   "Draw a digit on the black canvas to see where the encoder puts it (for a VAE, with a "
-                   "one-sigma ellipse). The square shows the manifold, a 20x20 grid of decodes.")
+                 key="latent_pad", on_pick=on_pick)
+        st.caption("Drag on the square or move the z sliders: the model decodes the point in this page, without "
+                   "asking the server. The noise slider decodes eight codes near the point. Draw a digit on the "
+                   "black canvas to see where the encoder puts it (for a VAE, with a one-sigma ellipse). The "
+                   "square shows the manifold, a 20x20 grid of decodes.")
         if reading_digit is not None:
             reading_section(name, low, high, reading_digit, digit is not None)
     if digit is not None:
         st.info(f"The conditional VAE is told which digit to draw, so its two numbers hold only the style "
                 f"(slant, width, stroke). That is why its scatter below is one mixed blob, not ten clusters, "
                 f"and why every point of the pad draws a {digit}.", icon=":material/info:")
-    if st.session_state.sigma > 0:
-        rng = np.random.default_rng(0)
-        neighbours = z + st.session_state.sigma * rng.standard_normal((8, 2)).astype(np.float32)
-        st.markdown(f"**Eight codes near ({z[0]:.2f}, {z[1]:.2f}), sigma {st.session_state.sigma:.2f}**")
-        ui.show_row(list(ui.decode(name, neighbours, digit)), [f"({a:.1f}, {b:.1f})" for a, b in neighbours], scale=4)
-
-    # The scatter's "you" marker: a few bytes per move, drawn over the chart in the page.
-    scatter_marker(pictures.SCATTER_TITLE, (st.session_state.z1, st.session_state.z2))
-    picked = st.session_state.picked
     if picked is not None:
         split = ui.test_split()
         image = split.float_images(picked)[0]

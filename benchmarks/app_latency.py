@@ -32,15 +32,16 @@ def first_renders() -> dict:
 
 
 def latent_updates(n: int = 200) -> dict:
-    """Move the z1 slider n times; each move is one rerun as the browser would trigger it."""
+    """The server's part of the latent page: n reruns that show a picked test digit beside its
+    reconstruction (what a click in the scatter asks of the server; moving the point asks
+    nothing, see `latent_update_waits`)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
-    values = np.linspace(-2, 2, n)
     fragment, rerun = [], []
-    for v in values:
-        at.slider(key="z1").set_value(round(float(v), 2))
+    for index in np.linspace(0, 9_999, n).astype(int):
+        at.session_state["picked"] = int(index)
         start = time.perf_counter()
         at.run()
         rerun.append((time.perf_counter() - start) * 1000)
@@ -51,8 +52,8 @@ def latent_updates(n: int = 200) -> dict:
 
     return {"updates": n, "p50_ms": statistics.median(fragment), "p95_ms": p95(fragment),
             "full_rerun_p50_ms": statistics.median(rerun), "full_rerun_p95_ms": p95(rerun),
-            "note": "p50/p95: the latent fragment's server time, as the browser's slider triggers it "
-                    "(it reruns alone); full_rerun: the whole page under AppTest, an upper bound"}
+            "note": "p50/p95: the latent fragment's server time for a picked test digit (it reruns "
+                    "alone); full_rerun: the whole page under AppTest, an upper bound"}
 
 
 def peak_memory_mb() -> float:
@@ -68,28 +69,26 @@ def process_peak_mb(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for process {pid}")
 
 
-def latent_update_waits(page, n: int) -> list[float]:
-    """What the person waits for after moving a latent slider: from the key press on the z1
-    slider in Chromium to the moment the pad has drawn the digit at the new point (its
-    `data-z`) and the fragment's rerun has finished (the scatter's marker moved too). Includes
-    the slider's own debounce, the websocket both ways, the rerun, Streamlit's garbage
-    collection, serialisation and the browser's rendering. Seconds per move."""
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text="z1").get_by_role("slider")
-    pad = page.locator("canvas.pad").element_handle()
+def latent_update_waits(page, n: int) -> tuple[list[float], int]:
+    """What the person waits for after moving a latent slider: from the key press on the pad's
+    z1 slider in Chromium to the moment the page has decoded and drawn the digit at the new
+    point (the digit canvas's update count). The decode runs in the page; the websocket frames
+    the page sent meanwhile are counted (none is expected). Seconds per move, frames sent."""
+    frames = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: frames.append(frame)))
+    slider = page.locator("input.z1")
+    digit = page.locator("canvas.digit").element_handle()
     slider.focus()
+    sent_before = len(frames)
     waits = []
     for i in range(n):
-        before = pad.evaluate("e => e.dataset.z")
+        before = int(digit.evaluate("e => e.dataset.updates"))
         start = time.perf_counter()
         slider.press("ArrowRight" if i % 20 < 10 else "ArrowLeft")  # back and forth inside the range
-        page.wait_for_function(
-            """([pad, before]) => {
-                 const app = document.querySelector('[data-testid="stApp"]');
-                 const state = app && app.getAttribute('data-test-script-state');
-                 return pad.dataset.z !== before && !['running', 'rerunRequested'].includes(state); }""",
-            arg=[pad, before], polling="raf", timeout=120_000)
+        page.wait_for_function("([e, before]) => +e.dataset.updates > before", arg=[digit, before],
+                               polling="raf", timeout=120_000)
         waits.append(time.perf_counter() - start)
-    return waits
+    return waits, len(frames) - sent_before
 
 
 def browser_session(seconds: float = 3.0, latent_moves: int = 30) -> dict:
@@ -115,12 +114,12 @@ def browser_session(seconds: float = 3.0, latent_moves: int = 30) -> dict:
             moves, elapsed, updates = drag_in_circles(page, pad, pad, seconds)
             page.mouse.up()
             wait_until_idle(page)
-            waits = latent_update_waits(page, latent_moves)
+            waits, frames_sent = latent_update_waits(page, latent_moves)
             browser.close()
         waits_ms = sorted(w * 1000 for w in waits)
         return {"latent_update_p50_ms": statistics.median(waits_ms),
                 "latent_update_p95_ms": waits_ms[int(0.95 * (len(waits_ms) - 1))], "latent_update_max_ms": waits_ms[-1],
-                "latent_update_moves": len(waits_ms),
+                "latent_update_moves": len(waits_ms), "latent_update_frames_sent": frames_sent,
                 "updates_per_second": updates / elapsed, "pointer_moves_per_second": moves / elapsed,
                 "seconds": elapsed, "app_peak_memory_mb": process_peak_mb(proc.pid),
                 "pages_visited": list(PAGES)}

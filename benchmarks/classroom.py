@@ -3,9 +3,17 @@
 Each student does what the browser does, with the protobuf messages that ship with Streamlit:
 GET /_stcore/health (the XSRF cookie, and the balancer's affinity cookie when there is one),
 open the /_stcore/stream websocket, send a `rerun_script` BackMsg, read ForwardMsgs until
-`script_finished`. Then, about once a second: move a latent slider (a fragment rerun with the
-widget states, as the frontend sends it), switch pages, and once upload a digit through
-Streamlit's upload endpoint (file_urls_request, PUT, rerun with the uploader's state).
+`script_finished`. Then, about once a second: a latent action that reaches the server, switch
+pages, and once upload a digit through Streamlit's upload endpoint (file_urls_request, PUT,
+rerun with the uploader's state).
+
+Moving the latent point (the pad, its z sliders, the noise on the code) sends nothing to the
+server: the page decodes it (benchmarks/app_latency.py times it in Chromium). What a student
+on the latent page still sends is a pick: a test digit clicked in the scatter, which the pad
+reports (its components-v2 state, a fragment rerun, as the frontend sends it) and the server
+answers with that digit beside its reconstruction; and the first move off it, which clears
+them. A student here alternates the two, once a second: a heavier use of the server than a
+class makes, whose moves are mostly in the page.
 Like the browser, a student keeps cacheable messages and reports their hashes, so the bytes
 counted are the bytes a browser would receive.
 
@@ -44,6 +52,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 MAX_STUDENTS = 200
 MAX_SECONDS = 1800
 KINDS = ("open", "latent", "page", "upload", "reconnect")
+PAD = "latent_explorer.onnx_pad"  # the latent pad's component (app_pages/components/onnx_pad)
 FRAGMENT_DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
 
@@ -106,11 +115,13 @@ class Student:
         self.page = ""
         self.widgets: dict[str, Widget] = {}  # label -> widget on the current page
         self.states: dict[str, WidgetState] = {}  # widget id -> the value this tab holds
+        self.picked: int | None = None  # the test digit this tab last picked on the latent page
         self.cache: dict[str, tuple[ForwardMsg, int]] = {}  # hash -> (message, script run it was last used in)
         self.max_cache_age = 2
         self.runs = 0
         self.record = Record()
         self._element_bytes: dict[str, int] = {}  # of the interaction under way
+        self._images: list[str] = []  # the image URLs its deltas named, fetched as a browser does
 
     # --- transport -----------------------------------------------------------------------
     def _cookie(self, name: str) -> str | None:
@@ -213,8 +224,13 @@ class Student:
         if kind == "exception":
             raise ClassroomError(f"the page raised {element.exception.type}: {element.exception.message[:120]}")
         proto = getattr(element, kind)
+        if kind == "imgs":
+            self._images.extend(image.url for image in proto.imgs)
         widget_id = getattr(proto, "id", "")
-        if widget_id and hasattr(proto, "label"):
+        if kind == "bidi_component" and widget_id:  # a custom component: found by its name
+            self.widgets[proto.component_name] = Widget(widget_id, kind, proto.component_name,
+                                                        msg.delta.fragment_id, proto)
+        elif widget_id and hasattr(proto, "label"):
             self.widgets[proto.label] = Widget(widget_id, kind, proto.label, msg.delta.fragment_id, proto)
             if kind == "slider" and widget_id not in self.states:
                 value = list(proto.value if proto.set_value else proto.default)
@@ -250,20 +266,30 @@ class Student:
     async def switch_page(self, path: str) -> None:
         if path not in self.pages:
             raise ClassroomError(f"the app has no page {path!r} (pages: {sorted(self.pages)})")
-        self.page, self.widgets, self.states = path, {}, {}
+        self.page, self.widgets, self.states, self.picked = path, {}, {}, None
         await self.timed("page", lambda: self.rerun(page_hash=self.pages[path]))
 
-    def latent_sliders(self) -> list[Widget]:
-        return [w for w in self.widgets.values() if w.kind == "slider" and w.label in ("z1", "z2")]
-
     async def move_latent(self) -> None:
-        sliders = self.latent_sliders()
-        if not sliders:
-            raise ClassroomError("no latent slider (z1, z2) on the latent page")
-        slider = self.rng.choice(sliders)
-        low, high = slider.element.min, slider.element.max
-        self._set(slider.id, "double_array_value", [round(self.rng.uniform(low, high), 2)])
-        await self.timed("latent", lambda: self.rerun(fragment_id=slider.fragment_id))
+        """Pick a random test digit in the scatter, or move off the one picked (see the module
+        docstring: moves of the point itself never reach the server)."""
+        pad = self.widgets.get(PAD)
+        if pad is None:
+            raise ClassroomError("no latent pad on the latent page")
+        picking = self.picked is None
+        self.picked = self.rng.randrange(10_000) if picking else None
+        self.states[pad.id] = WidgetState(id=pad.id, json_value=json.dumps({"picked": self.picked}))
+
+        async def action():
+            self._images = []
+            received = await self.rerun(fragment_id=pad.fragment_id)
+            if picking and not self._images:
+                raise ClassroomError("a picked test digit showed no picture")
+            for url in self._images:  # the digit and its reconstruction, fetched by URL like a browser
+                data = await asyncio.to_thread(self._get, url)
+                received += len(data)
+                self._element_bytes["image files"] = self._element_bytes.get("image files", 0) + len(data)
+            return received
+        await self.timed("latent", action)
 
     async def upload(self, png: bytes, page: str = "denoise") -> None:
         """Switch the denoise page's input to Upload, then upload one digit the way the

@@ -30,9 +30,8 @@ pages = [p.stem for p in __import__("pathlib").Path({str(ROOT / "app_pages")!r})
 for name in sorted(pages):
     at = page(name)
     if name == "latent":
-        at.slider(key="sigma").set_value(0.5).run()  # decodes on the server
         at.selectbox(key="latent_model").set_value("cvae-2").run()
-        at.session_state["picked"] = 3
+        at.session_state["picked"] = 3  # a picked test digit's reconstruction is decoded on the server
         at.run()
     if name == "denoise":
         at.segmented_control(key="dn_kind").set_value("salt_pepper").run()

@@ -87,9 +87,10 @@ def test_dragging_the_latent_pad_updates_the_digit_during_the_drag(server, page)
     page.mouse.up()
     changed = sum(a != b for a, b in zip(shots, shots[1:]))
     assert changed >= 3, "the decoded digit should change while the pointer is dragged"
-    # On release the point is sent to Python, which moves the sliders.
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=\"stSliderThumbValue\"]')]"
-                           ".some(e => e.textContent.trim() !== '0.00')", timeout=30_000)
+    # The pad's z sliders follow the point, in the page.
+    z = json.loads(pad.get_attribute("data-z"))
+    assert float(page.locator("input.z1").input_value()) == pytest.approx(z[0], abs=0.01)
+    assert float(page.locator("input.z2").input_value()) == pytest.approx(z[1], abs=0.01)
     no_exception(page)
 
 
@@ -135,7 +136,18 @@ def test_clicking_a_scatter_point_shows_that_test_image(server, page):
     page.mouse.move(x, y)  # hover first, as a person does: Plotly picks the point under the pointer
     page.locator(".hoverlayer .hovertext").first.wait_for(timeout=10_000)  # the point's label is up
     page.mouse.click(x, y)
-    page.get_by_text("Test image #").first.wait_for(timeout=30_000)
+    shown = page.locator("[data-testid='stMarkdown']", has_text="Test image #")
+    shown.first.wait_for(timeout=30_000)
+    # The pad jumped to that test digit's code (the point clicked), and the ring with it.
+    point = plot.evaluate("gd => [gd._fullData[0].x[0], gd._fullData[0].y[0]]")
+    pad_z = json.loads(page.locator("canvas.pad").get_attribute("data-z"))
+    assert np.allclose(pad_z, point, atol=1e-4), (pad_z, point)
+    assert np.allclose(json.loads(page.locator(".you-marker").get_attribute("data-z")), point, atol=1e-4)
+    # Moving the point off it (here with the z1 slider) takes the test image away.
+    page.locator("input.z1").focus()
+    page.locator("input.z1").press("ArrowLeft")
+    page.wait_for_function("() => ![...document.querySelectorAll('[data-testid=stMarkdown]')]"
+                           ".some(e => e.textContent.includes('Test image #'))", timeout=30_000)
     no_exception(page)
 
 
@@ -298,7 +310,6 @@ def test_the_pad_shows_the_models_decode_at_the_exact_point(latent_page, name):
         previous = nudged
     page.mouse.up()
     if name == "cvae-2":
-        wait_until_idle(page)  # the release's rerun (it moves the sliders)
         z, label, previous = shown_decode(pad, digit)
         # The digit buttons change the label in the page: nothing is sent to the server.
         sent = len(page.ws_sent)
@@ -312,6 +323,44 @@ def test_the_pad_shows_the_models_decode_at_the_exact_point(latent_page, name):
         assert np.abs(shown - python_decode(name, z, 3)).max() < 2
         assert len(page.ws_sent) == sent, "switching the label sent a message to the server"
     page.mouse.up()
+    no_exception(page)
+
+
+def test_moving_the_point_and_its_noise_decodes_in_the_page_and_sends_nothing(latent_page):
+    """The pad, its z sliders and the noise on the code all decode in the page: Python's
+    decodes, at the codes Python would use (the point plus sigma times eight fixed draws), and
+    not one message to the server."""
+    page = latent_page
+    pad, digit = open_latent(page)
+    wait_until_idle(page)
+    sent = len(page.ws_sent)
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.4)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.45, steps=5)
+    page.mouse.up()
+    z1 = page.locator("input.z1")
+    z1.focus()
+    before = json.loads(pad.get_attribute("data-z"))
+    for _ in range(5):
+        z1.press("ArrowRight")
+    z = np.array(json.loads(pad.get_attribute("data-z")))
+    assert z[0] > before[0] and z[1] == pytest.approx(before[1])  # the slider moved z1 only
+    sigma = page.locator("input.sigma")
+    sigma.focus()
+    for _ in range(6):
+        sigma.press("ArrowRight")  # 0.30
+    neighbours = page.locator(".neighbours")
+    page.wait_for_function("e => !e.hidden && e.dataset.codes", arg=neighbours.element_handle(), timeout=10_000)
+    page.wait_for_timeout(300)  # the last key's decode
+    codes = np.array(json.loads(neighbours.get_attribute("data-codes")), np.float32)
+    z = np.array(json.loads(pad.get_attribute("data-z")), np.float32)
+    expected = z + 0.3 * np.random.default_rng(0).standard_normal((8, 2)).astype(np.float32)
+    np.testing.assert_allclose(codes, expected, atol=1e-5)
+    shown = np.array(page.locator(".neighbours canvas").first.evaluate(READ_PIXELS)).reshape(28, 28)
+    assert np.abs(shown - python_decode("vae-2", codes[0], 0)).max() < 2
+    assert "sigma 0.30" in page.locator(".neighbours-title").inner_text()
+    assert len(page.ws_sent) == sent, "a latent move sent a message to the server"
     no_exception(page)
 
 

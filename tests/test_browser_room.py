@@ -108,7 +108,27 @@ def test_tapping_a_scatter_point_on_a_phone_picks_it(server, room, size):  # noq
     wait_until_idle(room)
     x, y = point_position(room, chart, 1, 0)
     room.touchscreen.tap(x, y)
-    room.get_by_text("Test image #").first.wait_for(timeout=30_000)
+    # Not get_by_text: Plotly's hover label reads "test image #..." too.
+    room.locator("[data-testid='stMarkdown']", has_text="Test image #").first.wait_for(timeout=30_000)
+    no_exception(room)
+
+
+# Rows of images (every element of every column an image), and the tops of their images.
+IMAGE_ROWS = """() => [...document.querySelectorAll('[data-testid="stHorizontalBlock"]')]
+  .filter(row => [...row.children].every(col => col.querySelector('[data-testid="stImage"]') &&
+    [...col.querySelectorAll('[data-testid="stElementContainer"]')].every(e => e.querySelector('[data-testid="stImage"]'))))
+  .map(row => [...row.querySelectorAll('[data-testid="stImage"] img')].map(img => Math.round(img.getBoundingClientRect().top)))"""
+
+
+@pytest.mark.parametrize("size", ["phone"])
+def test_rows_of_images_stay_rows_on_a_phone(server, room, size):  # noqa: F811
+    """Denoise's comparison rows (clean, noisy, AE, PCA, median) keep their images side by side
+    on a phone instead of stacking into one long column."""
+    open_page(room, server, "denoise")
+    rows = room.evaluate(IMAGE_ROWS)
+    assert len([r for r in rows if len(r) >= 3]) >= 2, rows
+    for tops in rows:
+        assert max(tops) - min(tops) <= 2, f"a row of images wrapped: image tops {tops}"
     no_exception(room)
 
 

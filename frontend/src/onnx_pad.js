@@ -3,6 +3,7 @@
 // `data`; the ONNX sessions live at module level and the pad's state on its element.
 import * as ort from "onnxruntime-web/wasm";
 import { toMnist } from "./mnist.js";
+import { linkScatter, markScatter } from "./scatter_link.js";
 
 // Everything from this component's own asset directory, never a CDN: ONNX Runtime's .wasm
 // sits beside this bundle. One thread (no SharedArrayBuffer, no cross-origin isolation
@@ -72,9 +73,26 @@ function setup(root) {
   const state = {
     pad: el("canvas.pad"), digit: el("canvas.digit"), draw: el("canvas.draw"), recon: el("canvas.recon"),
     readout: el(".readout"), status: el(".status"), labels: el(".labels"), drawCode: el(".draw-code"),
+    z1: el("input.z1"), z2: el("input.z2"), sigma: el("input.sigma"), sigmaOut: el("output.sigma"),
+    neighbours: el(".neighbours"), neighboursTitle: el(".neighbours-title"),
     data: null, z: [0, 0], label: 0, mode: "loading", drawn: null, dragging: false,
     sheet: new Image(), background: new Image(), setStateValue: () => {},
+    link: { z: [0, 0], onPick: () => {} }, jump: null, leftJump: null,
   };
+  // Eight neighbours, each a 28x28 canvas with its code under it.
+  const strip = el(".neighbours .strip");
+  state.neighbourCanvases = [];
+  state.neighbourCaptions = [];
+  for (let i = 0; i < 8; i++) {
+    const figure = document.createElement("figure"), canvas = document.createElement("canvas");
+    const caption = document.createElement("figcaption");
+    canvas.width = canvas.height = 56;
+    figure.append(canvas, caption);
+    strip.appendChild(figure);
+    state.neighbourCanvases.push(canvas);
+    state.neighbourCaptions.push(caption);
+  }
+  state.zOut = [el("output.z1"), el("output.z2")];
   for (const c of [state.pad, state.digit, state.draw]) c.dataset.updates = c.dataset.updates || "0";
   state.pad.dataset.decodes = "0";
   state.draw.dataset.encodes = "0";
@@ -88,7 +106,7 @@ function setup(root) {
     const px = Math.min(1, Math.max(0, (ev.clientX - r.left) / r.width)) * state.pad.width;
     const py = Math.min(1, Math.max(0, (ev.clientY - r.top) / r.height)) * state.pad.height;
     state.z = [toLatent(px, state.pad.width), toLatent(state.pad.height - py, state.pad.height)];
-    refresh(state);
+    moved(state);
   }
   state.pad.onpointerdown = (ev) => { state.dragging = true; state.pad.setPointerCapture(ev.pointerId); moveTo(ev); };
   state.pad.onpointermove = (ev) => { if (state.dragging) moveTo(ev); };
@@ -96,8 +114,19 @@ function setup(root) {
     if (!state.dragging) return;
     state.dragging = false;
     moveTo(ev);
-    // Python moves its sliders and scatter marker there (one rerun, on release only).
-    state.setStateValue("z", state.z.map((v) => Number(v.toFixed(3))));
+  };
+
+  // The sliders and the noise on the code live here too: a move never waits on the server.
+  for (const [i, input] of [state.z1, state.z2].entries()) {
+    input.oninput = () => { state.z[i] = Number(input.value); moved(state); };
+  }
+  state.sigma.oninput = () => refresh(state);
+  // A click (tap) on a test digit in the scatter: the point jumps to its code here, and Python
+  // is told which digit, to show it beside its reconstruction (the one move it hears of).
+  state.link.onPick = (index, z) => {
+    state.z = z;
+    refresh(state);
+    state.setStateValue("picked", index);
   };
 
   // The drawing canvas: white strokes on black, encoded after every move while drawing.
@@ -137,6 +166,38 @@ function setup(root) {
   return state;
 }
 
+// A move by this person (pad, sliders): decode there; if a test digit was picked, Python is told
+// once that the point left it, so its picture goes.
+function moved(state) {
+  refresh(state);
+  if (state.data.picked !== null && state.leftJump !== state.jump) {
+    state.leftJump = state.jump;
+    state.setStateValue("picked", null);
+  }
+}
+
+// Eight codes near the point, at the noise level of the sigma slider (the lesson's second
+// task): the same eight standard normal draws from Python (seeded), scaled by sigma.
+async function decodeNeighbours(state, z) {
+  const sigma = Number(state.sigma.value);
+  state.sigmaOut.textContent = sigma.toFixed(2);
+  state.neighbours.hidden = !(sigma > 0);
+  if (!(sigma > 0)) return;
+  const noise = state.data.noise;
+  const codes = noise.map(([a, b]) => [Math.fround(z[0] + sigma * a), Math.fround(z[1] + sigma * b)]);
+  const s = await session(state.data.decoder);
+  const code = new ort.Tensor("float32", Float32Array.from(codes.flat()), [codes.length, 2]);
+  const feed = state.data.conditional
+    ? { digit: new ort.Tensor("int64", BigInt64Array.from(codes, () => BigInt(state.label)), [codes.length]) } : {};
+  const out = await exclusive(() => s.run({ code, ...feed }));
+  codes.forEach(([a, b], i) => {
+    paint(state.neighbourCanvases[i], out.image.data.subarray(784 * i, 784 * (i + 1)));
+    state.neighbourCaptions[i].textContent = `(${a.toFixed(1)}, ${b.toFixed(1)})`;
+  });
+  state.neighboursTitle.textContent = `Eight codes near (${z[0].toFixed(2)}, ${z[1].toFixed(2)}), sigma ${sigma.toFixed(2)}`;
+  state.neighbours.dataset.codes = JSON.stringify(codes); // read by the browser tests
+}
+
 // Coalescing loops: while a decode (encode) runs, moves only update the target; the next
 // call takes the latest one, so the image never lags behind a queue of old points.
 function refresh(state) {
@@ -154,6 +215,7 @@ function refresh(state) {
         const t0 = performance.now();
         const pixels = await decode(state, z);
         paint(state.digit, pixels);
+        await decodeNeighbours(state, z);
         const ms = performance.now() - t0;
         state.digit.dataset.z = JSON.stringify(z);
         state.digit.dataset.label = String(label);
@@ -240,6 +302,10 @@ function drawPad(state) {
   state.readout.textContent = `z1 = ${fmt(state.z[0])}   z2 = ${fmt(state.z[1])}${label}`;
   pad.dataset.z = JSON.stringify(state.z);
   pad.dataset.updates = String(Number(pad.dataset.updates) + 1);
+  state.z1.value = String(state.z[0]);
+  state.z2.value = String(state.z[1]);
+  state.zOut.forEach((out, i) => { out.textContent = state.z[i].toFixed(2); });
+  markScatter(state.link, state.z);
 }
 
 // Without WebAssembly: the nearest of the precomputed grid, and a line that says so.
@@ -249,6 +315,8 @@ function fallBack(state, err) {
   state.pad.dataset.mode = "fallback";
   console.warn("latent pad: falling back to the precomputed grid", err);
   state.status.className = "status fallback";
+  state.sigma.disabled = true; // the neighbours need the model too
+  state.neighbours.hidden = true;
   const n = state.data.steps;
   state.status.textContent = `WebAssembly is not available in this browser, so the model cannot run here: ` +
     `the digit is the nearest of ${n}x${n} decodes made in advance, not the decode at the exact point.`;
@@ -294,13 +362,18 @@ export default function (component) {
   const previous = state.data;
   state.data = data;
   const modelChanged = !previous || previous.model !== data.model;
-  // Follow the server's point only when it moved (its sliders), not after our own release: the
-  // sliders round a released point to their 0.01 step, so a difference under half a step is ours.
-  const serverMoved = !previous || Math.hypot(data.z[0] - previous.z[0], data.z[1] - previous.z[1]) > 1e-9;
-  const offBy = Math.max(Math.abs(data.z[0] - state.z[0]), Math.abs(data.z[1] - state.z[1]));
-  if (modelChanged || (serverMoved && offBy > 0.0051)) {
+  // The point is this page's own: Python moves it only by a jump (a picked test digit, which
+  // follows a model switch), numbered so that a jump to the same code is still seen.
+  if (data.jump !== state.jump) {
+    state.jump = data.jump;
     state.z = data.z.slice();
+  } else if (modelChanged) {
+    state.z = state.z.map((v) => Math.min(data.high, Math.max(data.low, v)));
   }
+  for (const input of [state.z1, state.z2]) {
+    input.min = String(data.low); input.max = String(data.high); input.step = "0.01";
+  }
+  linkScatter(state.link, data.chart);
   if (modelChanged || previous.digit !== data.digit) state.label = data.digit;
   // The pictures are files beside the bundle's route (sent once per model, cached by the
   // browser), named relative to this module like the ONNX files.

@@ -1,8 +1,11 @@
 """The latent pad that runs the model in the page (components v2 + ONNX Runtime Web).
 
 Every pointer move decodes at the pointer's exact code with the model's `decoder.onnx`, in
-WebAssembly, single-threaded, in the browser; the conditional VAE's digit buttons switch the
-label there too. A drawing canvas beside it turns the drawing into an MNIST-style 28x28 as it
+WebAssembly, single-threaded, in the browser; so do the z sliders under the digit, the noise on
+the code (eight nearby codes decoded at once), and the conditional VAE's digit buttons. None of
+them sends anything to the server. The pad also draws the "you" ring on the latent scatter and
+hears its clicks (frontend/src/scatter_link.js); a picked test digit is the one thing it tells
+Python, which shows that digit beside its reconstruction. A drawing canvas beside it turns the drawing into an MNIST-style 28x28 as it
 is drawn, encodes it with `encoder.onnx`, and moves its point (and, for a VAE, a one-sigma
 ellipse) across the pad. Where WebAssembly is unavailable the pad falls back to the nearest
 of a precomputed grid of decodes, and says so.
@@ -51,6 +54,15 @@ HTML = """
   <div class="col">
     <canvas class="digit" width="280" height="280" aria-label="decoded digit"></canvas>
     <div class="labels" role="group" aria-label="digit to draw (the conditional VAE's label)"></div>
+    <label class="slider"><span>z1 <output class="z1"></output></span><input class="z1" type="range" aria-label="z1"></label>
+    <label class="slider"><span>z2 <output class="z2"></output></span><input class="z2" type="range" aria-label="z2"></label>
+    <label class="slider" title="The lesson's second task: add Gaussian noise to the code and see what nearby codes decode to.">
+      <span>noise on the code (sigma) <output class="sigma">0.00</output></span>
+      <input class="sigma" type="range" min="0" max="1" step="0.05" value="0" aria-label="noise on the code (sigma)"></label>
+  </div>
+  <div class="neighbours" hidden>
+    <div class="neighbours-title"></div>
+    <div class="strip"></div>
   </div>
   <div class="col draw-col">
     <canvas class="draw" width="256" height="256" aria-label="drawing canvas: draw a digit and watch its code"></canvas>
@@ -127,13 +139,19 @@ def available() -> bool:
     return _bundle_found
 
 
-def onnx_pad(model: str, *, low: float, high: float, z: tuple[float, float], conditional: bool = False,
+def onnx_pad(model: str, *, low: float, high: float, z: tuple[float, float], jump: int = 0,
+             picked: int | None = None, noise: tuple = (), chart: str = "", conditional: bool = False,
              variational: bool = False, digit: int = 0, fallback_sheet: str | None = None, fallback_steps: int = 0,
-             background: str | None = None, dataset: str = "mnist", key: str = "onnx_pad", on_change=None):
-    """Mount the pad; returns its state (`.z`: the last released point, or None).
+             background: str | None = None, dataset: str = "mnist", key: str = "onnx_pad", on_pick=None):
+    """Mount the pad; returns its state (`.picked`: the test digit last clicked in the scatter
+    titled `chart`, or None once the point has left it).
 
-    `fallback_sheet` is the `image_url` of `fallback_steps` x `fallback_steps` decodes (row 0 at
-    the top of the plane), drawn only where WebAssembly is unavailable."""
+    The point, the z sliders and the noise on the code are the page's own: a move sends nothing
+    to the server. The pad takes `z` only when `jump` changes (a picked test digit); it moves
+    the "you" ring over `chart` itself. `noise`: (a, b) standard normal draws, one neighbour
+    each, scaled by the sigma slider. `fallback_sheet` is the `image_url` of `fallback_steps` x
+    `fallback_steps` decodes (row 0 at the top of the plane), drawn only where WebAssembly is
+    unavailable."""
     if not available():
         st.error(f"The latent pad's bundle is missing ({ASSETS / BUNDLE}). Build it with: {BUILD_COMMAND}")
         return None
@@ -145,8 +163,9 @@ def onnx_pad(model: str, *, low: float, high: float, z: tuple[float, float], con
     return component(
         key=key,
         data={"model": model, "decoder": weights + "decoder.onnx", "encoder": weights + "encoder.onnx",
-              "low": low, "high": high, "z": tuple(z), "conditional": conditional, "variational": variational,
-              "digit": int(digit), "sheet": fallback_sheet, "steps": fallback_steps, "background": background},
-        default={"z": None},
-        on_z_change=on_change or (lambda: None),
+              "low": low, "high": high, "z": tuple(z), "jump": int(jump), "picked": picked, "noise": tuple(noise),
+              "chart": chart, "conditional": conditional, "variational": variational, "digit": int(digit),
+              "sheet": fallback_sheet, "steps": fallback_steps, "background": background},
+        default={"picked": None},
+        on_picked_change=on_pick or (lambda: None),
     )
