@@ -28,6 +28,10 @@ def init_state() -> None:
     for key, value in {"z1": 0.0, "z2": 0.0, "jump": 0, "picked": None, "reading_map": False}.items():
         if key not in st.session_state:
             st.session_state[key] = value
+    if "latent_pad" not in st.session_state:
+        # Back from another page: Streamlit has dropped the pad's state (and the model picker's),
+        # so the pad could not tell a move off the picked digit from its fresh default.
+        st.session_state.picked = None
 
 
 def jump_to(z1: float, z2: float) -> None:
@@ -63,6 +67,7 @@ def scatter_section() -> None:
     if ui.model(name) is None:
         return
     reading_digit = st.session_state.scatter_reading
+    # The pad finds the chart by this key (one per model: a model switch draws a new chart).
     st.plotly_chart(scatter(name, *ui.latent_range(name), reading_digit), key=f"scatter_{name}")
     if reading_digit is not None:
         st.caption("Behind the points: the digit the classifier reads at each point of the plane, paler where it "
@@ -94,7 +99,7 @@ def _explorer() -> None:
             return
         name = st.selectbox("Model", models, index=models.index(DEFAULT_MODEL) if DEFAULT_MODEL in models else 0,
                             key="latent_model", on_change=on_model_change, format_func=ui.picker_format())
-        model = ui.model(name)  # once: every cached call costs a hash of its arguments, on every move
+        model = ui.model(name)  # once: every cached call costs a hash of its arguments, on every run
         if model is None:
             return
         if st.session_state.get("scatter_model", name) != name:
@@ -112,7 +117,7 @@ def _explorer() -> None:
     picked = st.session_state.picked
     with col_pad:
         onnx_pad(name, low=low, high=high, z=(st.session_state.z1, st.session_state.z2), jump=st.session_state.jump,
-                 picked=picked, noise=NOISE, chart=pictures.SCATTER_TITLE, conditional=digit is not None,
+                 picked=picked, noise=NOISE, chart=f"scatter_{name}", conditional=digit is not None,
                  variational=model.variational, digit=digit or 0,
                  fallback_sheet=pictures.sheet_url(name, low, high, digit or 0), fallback_steps=pictures.PAD_STEPS,
                  background=pictures.background_url(name, low, high, digit or 0, reading_digit is not None),

@@ -21,16 +21,16 @@ from explorer.plane_reading import PlaneReading, chart_picture, grid_codes, pad_
 PAD_STEPS = 49  # decodes per axis sent to the browser: 49 x 49 = 2,401 digits
 MANIFOLD_STEPS = 20
 READING_STEPS = 112  # classified decodes per axis: 12,544 cells of 5x5 pixels on the pad's 560-pixel picture
-SCATTER_TITLE = "10,000 test digits: click or tap one"  # the scatter marker finds the chart by it
+SCATTER_TITLE = "10,000 test digits: click or tap one"
 
 
 @st.cache_resource(show_spinner=False)
 def scatter_base(name: str, low: float, high: float, reading_digit: int | None = None) -> dict:
-    """The 10,000-point scatter, built once per model: a latent update only moves the marker.
+    """The 10,000-point scatter, built once per model (the pad moves its "you" ring, in the page).
     With `reading_digit` (the label the plane is decoded with; 0 for unconditional models),
     the classifier's reading of the plane is drawn behind the points, over the same axes.
 
-    A resource, not data: cache_data would copy 10,000 points on every slider move, and
+    A resource, not data: cache_data would copy 10,000 points on every page run, and
     `scatter` never mutates it (it builds a new outer dict and data list)."""
     codes, labels = ui.test_codes(name), ui.test_split().labels
     # One trace per digit, unlike the linked scatters: here the legend is shown, and a click on a

@@ -216,7 +216,7 @@ def decode(name: str, z: np.ndarray, digit: int | None = None) -> np.ndarray:
 @st.cache_data(show_spinner=False)
 def latent_range(name: str) -> tuple[float, float]:
     """A symmetric range that covers the test codes (VAE/AAE codes sit near N(0, I)).
-    Cached: the latent page asks on every move, and a percentile of 20,000 numbers is ~1 ms."""
+    Cached: the latent page asks on every run, and a percentile of 20,000 numbers is ~1 ms."""
     codes = test_codes(name)
     r = float(np.percentile(np.abs(codes), 99.5))
     return -round(max(r, 1.0), 1), round(max(r, 1.0), 1)

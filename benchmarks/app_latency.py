@@ -69,13 +69,12 @@ def process_peak_mb(pid: int) -> float:
     raise RuntimeError(f"no VmHWM for process {pid}")
 
 
-def latent_update_waits(page, n: int) -> tuple[list[float], int]:
+def latent_update_waits(page, n: int, frames: list) -> tuple[list[float], int]:
     """What the person waits for after moving a latent slider: from the key press on the pad's
     z1 slider in Chromium to the moment the page has decoded and drawn the digit at the new
     point (the digit canvas's update count). The decode runs in the page; the websocket frames
-    the page sent meanwhile are counted (none is expected). Seconds per move, frames sent."""
-    frames = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: frames.append(frame)))
+    the page sent meanwhile are counted from `frames` (every frame the page's websocket sent,
+    recorded since before the page opened; none is expected). Seconds per move, frames sent."""
     slider = page.locator("input.z1")
     digit = page.locator("canvas.digit").element_handle()
     slider.focus()
@@ -102,6 +101,8 @@ def browser_session(seconds: float = 3.0, latent_moves: int = 30) -> dict:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            frames = []  # every websocket frame the page sends, from the first page on
+            page.on("websocket", lambda ws: ws.on("framesent", lambda frame: frames.append(frame)))
             for path in [p for p in PAGES if p != "latent"]:
                 page.goto(f"{url}/{path}")
                 page.locator("h1").first.wait_for(timeout=300_000)
@@ -114,7 +115,7 @@ def browser_session(seconds: float = 3.0, latent_moves: int = 30) -> dict:
             moves, elapsed, updates = drag_in_circles(page, pad, pad, seconds)
             page.mouse.up()
             wait_until_idle(page)
-            waits, frames_sent = latent_update_waits(page, latent_moves)
+            waits, frames_sent = latent_update_waits(page, latent_moves, frames)
             browser.close()
         waits_ms = sorted(w * 1000 for w in waits)
         return {"latent_update_p50_ms": statistics.median(waits_ms),

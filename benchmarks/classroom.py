@@ -285,11 +285,25 @@ class Student:
             if picking and not self._images:
                 raise ClassroomError("a picked test digit showed no picture")
             for url in self._images:  # the digit and its reconstruction, fetched by URL like a browser
-                data = await asyncio.to_thread(self._get, url)
+                data = await self._get_media(url)
                 received += len(data)
                 self._element_bytes["image files"] = self._element_bytes.get("image files", 0) + len(data)
             return received
         await self.timed("latent", action)
+
+    async def _get_media(self, url: str) -> bytes:
+        """A media file the page named. Behind a balancer, a replica killed just after it answered
+        leaves its media behind it: the other replica answers 404 while this tab's websocket
+        closes, and the browser shows a broken image until it reconnects and reruns. Then this
+        raises ConnectionClosed (the student reconnects); any other failure is an error."""
+        try:
+            return await asyncio.to_thread(self._get, url)
+        except urllib.error.HTTPError:
+            try:
+                await asyncio.wait_for(self.ws.recv(), 3.0)  # the server's socket closing raises here
+            except asyncio.TimeoutError:
+                pass
+            raise
 
     async def upload(self, png: bytes, page: str = "denoise") -> None:
         """Switch the denoise page's input to Upload, then upload one digit the way the

@@ -94,9 +94,9 @@ def test_dragging_the_latent_pad_updates_the_digit_during_the_drag(server, page)
     no_exception(page)
 
 
-def test_scatter_marker_follows_a_released_pad_point(server, page):
-    """The "you" ring is a tiny element drawn over the scatter (the figure is sent once per
-    model): after a drag on the pad it sits on the released code, by Plotly's axis mapping."""
+def test_the_scatter_ring_follows_the_pad(server, page):
+    """The pad draws the "you" ring over the scatter itself (the figure is sent once per
+    model): after a drag it sits on the pad's code, by Plotly's axis mapping."""
     page.goto(server)
     wait_for_app(page, "Latent explorer")
     ring, pad = page.locator(".you-marker"), page.locator("canvas.pad")
@@ -121,33 +121,74 @@ def test_scatter_marker_follows_a_released_pad_point(server, page):
     no_exception(page)
 
 
-def test_clicking_a_scatter_point_shows_that_test_image(server, page):
-    page.goto(server)
-    wait_for_app(page, "Latent explorer")
-    plot = page.locator(".js-plotly-plot").first
+def click_test_digit(page, trace: int = 0, point: int = 0, model: str = "vae-2"):
+    """Click one test digit of `model`'s latent scatter, as a person does; returns its (z1, z2)."""
+    plot = page.locator(f".st-key-scatter_{model} .js-plotly-plot").first
     plot.wait_for(timeout=60_000)
     plot.scroll_into_view_if_needed()
     plot.evaluate("gd => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")  # laid out
-    # Pixel position of the first point of trace 0, from Plotly's own axis mapping.
-    x, y = plot.evaluate("""gd => {
-        const L = gd._fullLayout, t = gd._fullData[0], r = gd.getBoundingClientRect();
-        return [r.left + L._size.l + L.xaxis.l2p(t.x[0]), r.top + L._size.t + L.yaxis.l2p(t.y[0])];
-    }""")
+    # Pixel position of the point, from Plotly's own axis mapping.
+    x, y, z1, z2 = plot.evaluate("""(gd, [t, i]) => {
+        const L = gd._fullLayout, d = gd._fullData[t], r = gd.getBoundingClientRect();
+        return [r.left + L._size.l + L.xaxis.l2p(d.x[i]), r.top + L._size.t + L.yaxis.l2p(d.y[i]), d.x[i], d.y[i]];
+    }""", [trace, point])
     page.mouse.move(x, y)  # hover first, as a person does: Plotly picks the point under the pointer
     page.locator(".hoverlayer .hovertext").first.wait_for(timeout=10_000)  # the point's label is up
     page.mouse.click(x, y)
-    shown = page.locator("[data-testid='stMarkdown']", has_text="Test image #")
-    shown.first.wait_for(timeout=30_000)
-    # The pad jumped to that test digit's code (the point clicked), and the ring with it.
-    point = plot.evaluate("gd => [gd._fullData[0].x[0], gd._fullData[0].y[0]]")
+    return [z1, z2]
+
+
+SHOWN = "[data-testid='stMarkdown']:has-text('Test image #')"  # not Plotly's hover label
+GONE = ("() => ![...document.querySelectorAll('[data-testid=stMarkdown]')]"
+        ".some(e => e.textContent.includes('Test image #'))")
+
+
+def test_clicking_a_scatter_point_shows_that_test_image(server, page):
+    page.goto(server)
+    wait_for_app(page, "Latent explorer")
+    pad = page.locator("canvas.pad")  # inside the component's shadow root: found by a locator
+    pad.wait_for(timeout=60_000)
+    wait_for_pad(page)
+    jump = pad.get_attribute("data-jump")
+    point = click_test_digit(page)
+    page.locator(SHOWN).first.wait_for(timeout=30_000)
+    # Python answered with a jump to that digit's code: the pad and its ring are there.
+    page.wait_for_function("([pad, j]) => pad.dataset.jump !== j", arg=[pad.element_handle(), jump], timeout=30_000)
     pad_z = json.loads(page.locator("canvas.pad").get_attribute("data-z"))
     assert np.allclose(pad_z, point, atol=1e-4), (pad_z, point)
     assert np.allclose(json.loads(page.locator(".you-marker").get_attribute("data-z")), point, atol=1e-4)
     # Moving the point off it (here with the z1 slider) takes the test image away.
     page.locator("input.z1").focus()
     page.locator("input.z1").press("ArrowLeft")
-    page.wait_for_function("() => ![...document.querySelectorAll('[data-testid=stMarkdown]')]"
-                           ".some(e => e.textContent.includes('Test image #'))", timeout=30_000)
+    page.wait_for_function(GONE, timeout=30_000)
+    no_exception(page)
+
+
+def test_picks_work_after_a_model_switch_and_a_page_switch(server, page):
+    page.goto(server)
+    wait_for_app(page, "Latent explorer")
+    page.locator("[data-testid='stSelectbox']").first.click()
+    page.get_by_role("option").filter(has_text="(conv_ae-2)").click()
+    wait_until_idle(page)
+    # The new model's chart (another element) hears the click, and the ring moves onto it.
+    click_test_digit(page, trace=3, point=5, model="conv_ae-2")
+    shown = page.locator(SHOWN).first
+    shown.wait_for(timeout=30_000)
+    assert "conv_ae-2" in shown.inner_text()
+    wait_until_idle(page)
+    # The point clicked (Plotly's, under the pointer) is the pad's point, the ring's and the heading's.
+    z = json.loads(page.locator("canvas.pad").get_attribute("data-z"))
+    ring = page.locator(".st-key-scatter_conv_ae-2 .you-marker")
+    assert np.allclose(json.loads(ring.get_attribute("data-z")), z, atol=1e-4)
+    assert f"at ({z[0]:.2f}, {z[1]:.2f}) in conv_ae-2" in shown.inner_text()
+    # Another page and back: the picture is gone or goes with the first move.
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Models").first.click()
+    wait_for_app(page, "Models")
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Latent explorer").first.click()
+    wait_for_app(page, "Latent explorer")
+    page.locator("input.z1").focus()
+    page.locator("input.z1").press("ArrowRight")
+    page.wait_for_function(GONE, timeout=30_000)
     no_exception(page)
 
 

@@ -77,7 +77,7 @@ function setup(root) {
     neighbours: el(".neighbours"), neighboursTitle: el(".neighbours-title"),
     data: null, z: [0, 0], label: 0, mode: "loading", drawn: null, dragging: false,
     sheet: new Image(), background: new Image(), setStateValue: () => {},
-    link: { z: [0, 0], onPick: () => {} }, jump: null, leftJump: null,
+    link: { z: [0, 0], onPick: () => {} }, jump: null, holding: false, ownJump: false,
   };
   // Eight neighbours, each a 28x28 canvas with its code under it.
   const strip = el(".neighbours .strip");
@@ -126,6 +126,10 @@ function setup(root) {
   state.link.onPick = (index, z) => {
     state.z = z;
     refresh(state);
+    if (state.holding && state.picked === index) return; // shown already: Python hears nothing new
+    state.picked = index;
+    state.holding = true; // a test digit is shown (or on its way): the next move takes it away
+    state.ownJump = true; // the jump Python answers with is to where the point already is
     state.setStateValue("picked", index);
   };
 
@@ -170,8 +174,8 @@ function setup(root) {
 // once that the point left it, so its picture goes.
 function moved(state) {
   refresh(state);
-  if (state.data.picked !== null && state.leftJump !== state.jump) {
-    state.leftJump = state.jump;
+  if (state.holding) {
+    state.holding = false;
     state.setStateValue("picked", null);
   }
 }
@@ -180,10 +184,10 @@ function moved(state) {
 // task): the same eight standard normal draws from Python (seeded), scaled by sigma.
 async function decodeNeighbours(state, z) {
   const sigma = Number(state.sigma.value);
+  const noise = (state.data.noise || []).slice(0, state.neighbourCanvases.length);
   state.sigmaOut.textContent = sigma.toFixed(2);
-  state.neighbours.hidden = !(sigma > 0);
-  if (!(sigma > 0)) return;
-  const noise = state.data.noise;
+  state.neighbours.hidden = !(sigma > 0 && noise.length);
+  if (state.neighbours.hidden) return;
   const codes = noise.map(([a, b]) => [Math.fround(z[0] + sigma * a), Math.fround(z[1] + sigma * b)]);
   const s = await session(state.data.decoder);
   const code = new ort.Tensor("float32", Float32Array.from(codes.flat()), [codes.length, 2]);
@@ -215,7 +219,11 @@ function refresh(state) {
         const t0 = performance.now();
         const pixels = await decode(state, z);
         paint(state.digit, pixels);
-        await decodeNeighbours(state, z);
+        // A failing neighbour decode hides the neighbours; the pad itself keeps working.
+        await decodeNeighbours(state, z).catch((err) => {
+          console.warn("latent pad: the neighbours could not be decoded", err);
+          state.neighbours.hidden = true;
+        });
         const ms = performance.now() - t0;
         state.digit.dataset.z = JSON.stringify(z);
         state.digit.dataset.label = String(label);
@@ -319,7 +327,8 @@ function fallBack(state, err) {
   state.neighbours.hidden = true;
   const n = state.data.steps;
   state.status.textContent = `WebAssembly is not available in this browser, so the model cannot run here: ` +
-    `the digit is the nearest of ${n}x${n} decodes made in advance, not the decode at the exact point.`;
+    `the digit is the nearest of ${n}x${n} decodes made in advance, not the decode at the exact point, ` +
+    `and the noise on the code, which needs the model, is off.`;
   if (state.data.sheet && state.sheet.src !== state.data.sheet) state.sheet.src = state.data.sheet;
   showFallback(state);
 }
@@ -364,12 +373,17 @@ export default function (component) {
   const modelChanged = !previous || previous.model !== data.model;
   // The point is this page's own: Python moves it only by a jump (a picked test digit, which
   // follows a model switch), numbered so that a jump to the same code is still seen.
+  const clamp = (z) => z.map((v) => Math.min(data.high, Math.max(data.low, v)));
   if (data.jump !== state.jump) {
     state.jump = data.jump;
-    state.z = data.z.slice();
+    state.pad.dataset.jump = String(data.jump); // read by the browser tests
+    // After this pad's own click the point is there already, or has moved on since: stay.
+    if (!state.ownJump) state.z = clamp(data.z);
+    state.ownJump = false;
   } else if (modelChanged) {
-    state.z = state.z.map((v) => Math.min(data.high, Math.max(data.low, v)));
+    state.z = clamp(state.z);
   }
+  if (!previous || previous.picked !== data.picked || previous.jump !== data.jump) state.holding = data.picked !== null;
   for (const input of [state.z1, state.z2]) {
     input.min = String(data.low); input.max = String(data.high); input.step = "0.01";
   }

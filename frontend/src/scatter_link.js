@@ -1,15 +1,16 @@
 // The pad's link to the latent page's scatter of test digits: the "you" ring drawn over it, and
 // a click (a tap on a phone) on a test digit, which moves the pad's point to that digit's code.
 // The chart is Streamlit's own Plotly element, outside the pad's component but in the same
-// document: it is found by its title. The figure (10,000 points) is sent once per model; a
+// document: it is found by its Streamlit key. The figure (10,000 points) is sent once per model; a
 // latent move sends nothing to the server at all, and the ring follows the pad in the page.
 const RING = 18; // px
 
-function findChart(title) {
-  for (const gd of document.querySelectorAll(".js-plotly-plot")) {
-    const text = gd._fullLayout && gd._fullLayout.title && gd._fullLayout.title.text;
-    // Streamlit's theme wraps the title in <b>...</b>.
-    if (text && text.replace(/<[^>]*>/g, "") === title) return gd;
+// The chart element of the Streamlit key `key` (its container carries the class st-key-<key>),
+// never one Streamlit is about to replace (a stale element, shown faded while a page reruns).
+function findChart(key) {
+  const name = key.trim().replace(/[^a-zA-Z0-9_-]/g, "-"); // as Streamlit makes the class
+  for (const gd of document.querySelectorAll(`.st-key-${name} .js-plotly-plot`)) {
+    if (!gd.closest('[data-stale="true"]')) return gd;
   }
   return null;
 }
@@ -50,49 +51,53 @@ function hoverOnTouch(gd) {
   }, { capture: true, passive: true });
 }
 
-// Links the pad to the chart titled `title`, once per chart element (Streamlit replaces the
-// element when the model changes); `link.onPick(index, [z1, z2])` hears of clicked test digits.
-// The chart may come after the pad in the page and be drawn later: it is looked for until found.
-export function linkScatter(link, title) {
-  link.title = title;
-  if (link.timer) return;
+// Links the pad to the chart of Streamlit key `key` (`link.onPick(index, [z1, z2])` hears of
+// clicked test digits). Called on every render of the pad: a model switch brings a chart under
+// another key, and Streamlit may draw a chart anew. The chart may come after the pad in the page
+// and be drawn later: it is looked for until found.
+export function linkScatter(link, key) {
+  if (link.key !== key) link.chart = null;
+  link.key = key;
+  clearTimeout(link.timer);
+  let tries = 0;
   const attach = () => {
-    link.timer = null;
-    const gd = findChart(link.title);
+    const gd = findChart(link.key);
     if (!gd || !gd.on) {
-      if (link.tries++ < 150) link.timer = setTimeout(attach, 200); // 30 s, then on the next render
+      if (tries++ < 150) link.timer = setTimeout(attach, 200); // 30 s, then again on the next render
       return;
     }
     link.chart = gd;
+    gd.__padLink = link; // the handlers below read the current link, whichever pad added them
     if (!gd.__padObserved) {
       gd.__padObserved = true;
       // Margins and size can change without a redraw event (the legend wrapping on resize).
       if (window.ResizeObserver) new ResizeObserver(() => place(gd)).observe(gd);
       hoverOnTouch(gd);
+      gd.__padAfterplot = () => place(gd);
+      gd.__padClick = (ev) => {
+        const p = ev && ev.points && ev.points[0], link = gd.__padLink;
+        // Not a chart on its way out (the previous model's, while the page reruns): its codes
+        // are another model's.
+        if (p && p.customdata && findChart(link.key) === gd) link.onPick(Number(p.customdata[0]), [Number(p.x), Number(p.y)]);
+      };
     }
-    // Once per chart; again if Plotly made the chart anew (a new event emitter, no listeners).
-    if (gd.__padLinked !== gd._ev) {
-      gd.__padLinked = gd._ev;
-      gd.on("plotly_afterplot", () => place(gd));
-      gd.on("plotly_click", (ev) => {
-        const p = ev && ev.points && ev.points[0];
-        if (p && p.customdata) link.onPick(Number(p.customdata[0]), [Number(p.x), Number(p.y)]);
-      });
+    // Plotly drops every listener when it makes the chart anew: add ours again, once each.
+    for (const [event, handler] of [["plotly_afterplot", gd.__padAfterplot], ["plotly_click", gd.__padClick]]) {
+      gd.removeListener(event, handler);
+      gd.on(event, handler);
     }
     gd.__youZ = link.z;
     place(gd);
   };
-  link.tries = 0;
   attach();
 }
 
-// Moves the ring to `z` (called on every latent move: no server round trip).
+// Moves the ring to `z` (on every latent move, in the page: no server round trip).
 export function markScatter(link, z) {
   link.z = z.slice();
   const gd = link.chart;
-  if (!gd || !document.contains(gd)) {
-    link.chart = null;
-    if (link.title && !link.timer) linkScatter(link, link.title);
+  if (!gd || !gd.isConnected || gd.closest('[data-stale="true"]')) {
+    if (link.key) linkScatter(link, link.key);
     return;
   }
   gd.__youZ = link.z;

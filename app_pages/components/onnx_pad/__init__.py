@@ -5,10 +5,10 @@ WebAssembly, single-threaded, in the browser; so do the z sliders under the digi
 the code (eight nearby codes decoded at once), and the conditional VAE's digit buttons. None of
 them sends anything to the server. The pad also draws the "you" ring on the latent scatter and
 hears its clicks (frontend/src/scatter_link.js); a picked test digit is the one thing it tells
-Python, which shows that digit beside its reconstruction. A drawing canvas beside it turns the drawing into an MNIST-style 28x28 as it
-is drawn, encodes it with `encoder.onnx`, and moves its point (and, for a VAE, a one-sigma
-ellipse) across the pad. Where WebAssembly is unavailable the pad falls back to the nearest
-of a precomputed grid of decodes, and says so.
+Python, which shows that digit beside its reconstruction. A drawing canvas beside it turns the
+drawing into an MNIST-style 28x28 as it is drawn, encodes it with `encoder.onnx`, and moves its
+point (and, for a VAE, a one-sigma ellipse) across the pad. Where WebAssembly is unavailable
+the pad falls back to the nearest of a precomputed grid of decodes, and says so.
 
 Nothing comes from a CDN: the bundle (`frontend/`, built by `make setup` into `assets/`)
 and ONNX Runtime's .wasm are served from this component's own asset directory, and the ONNX
@@ -40,7 +40,7 @@ WEIGHTS = f"{PACKAGE}.weights"
 IMAGES = f"{PACKAGE}.images"
 # The pad's pictures (manifold background, fallback sprite sheet) as files, named by their
 # content: sent once per model as a URL the browser caches, not inside the element's data,
-# which changes with every move (1.1 MB re-sent per move when the sheet was a data URL).
+# which is sent again on every run of the page's fragment (1.1 MB a time as a data URL).
 IMAGE_DIR = Path(tempfile.gettempdir()) / f"latent_explorer_pad-{os.getuid()}"
 BUILD_COMMAND = "make setup (or: cd frontend && npm ci && npm run build)"
 
@@ -144,7 +144,7 @@ def onnx_pad(model: str, *, low: float, high: float, z: tuple[float, float], jum
              variational: bool = False, digit: int = 0, fallback_sheet: str | None = None, fallback_steps: int = 0,
              background: str | None = None, dataset: str = "mnist", key: str = "onnx_pad", on_pick=None):
     """Mount the pad; returns its state (`.picked`: the test digit last clicked in the scatter
-    titled `chart`, or None once the point has left it).
+    of Streamlit key `chart`, or None once the point has left it).
 
     The point, the z sliders and the noise on the code are the page's own: a move sends nothing
     to the server. The pad takes `z` only when `jump` changes (a picked test digit); it moves
