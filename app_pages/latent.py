@@ -139,7 +139,7 @@ def _explorer() -> None:
         label = int(split.labels[picked])
         recon = ui.decode(name, code[None], label if digit is not None else None)[0]
         st.markdown(f"**Test image #{picked}** (a {label}), at ({code[0]:.2f}, {code[1]:.2f}) in {name}")
-        ui.show_row([image, recon], ["original", "reconstruction"], scale=6)
+        ui.inline_row([image, recon], ["original", "reconstruction"], scale=6)
     else:
         st.info("Click or tap a point in the scatter below to jump there and see that test image beside its "
                 "reconstruction.")
