@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 from app_pages import latent_pictures as pictures
+from app_pages.linked_scatter import tap_select
 from app_pages import ui
 from app_pages.components.onnx_pad import onnx_pad
 from explorer.plane_reading import summarise
@@ -197,6 +198,7 @@ def main() -> None:
     st.session_state.scatter_reading = st.session_state.get("latent_reading")
     explorer()
     scatter_section()
+    tap_select(key="tap_select")  # a tap on the scatter picks the point under the finger
 
 
 main()

@@ -41,8 +41,9 @@ TOOLBAR = {"displayModeBar": True, "displaylogo": False, "modeBarButtonsToRemove
 DIGIT_SCALE = [[(d + edge) / 10, c] for d, c in enumerate(ui.DIGIT_COLORS) for edge in (0, 1)]
 FEW = 50  # a selection this small is also drawn larger, ringed: one point must be findable on a phone
 
-# Makes a tap on a phone select the point under the finger (see tap_select.js for why).
-_tap_select = st.components.v2.component("tap_select", html="<span></span>",
+# Makes a tap on a phone select the point under the finger (see tap_select.js for why); the
+# latent page's scatter uses it too.
+tap_select = st.components.v2.component("tap_select", html="<span></span>",
                                          js=(Path(__file__).resolve().parent / "tap_select.js").read_text())
 
 
@@ -138,7 +139,7 @@ def show(prefix: str, views: dict[str, tuple[np.ndarray, tuple[str, str]]], note
     views: title -> ((SHOWN, 2) points, (x axis title, y axis title)), in the order drawn; note: a
     caption under the charts (where their points come from)."""
     chosen = set(selected(prefix))
-    _tap_select(key="tap_select")  # one per page: app.css hides its element by this key
+    tap_select(key="tap_select")  # one per page: app.css hides its element by this key
     legend()
     c1, c2 = st.columns([4, 1], vertical_alignment="center")
     c1.caption(f"The first {SHOWN:,} test digits. **Click a point** to select that digit, or pick the lasso in a "

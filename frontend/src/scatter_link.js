@@ -39,18 +39,6 @@ function place(gd) {
   ring.dataset.z = JSON.stringify(z); // read by the browser tests
 }
 
-// On a phone a tap must pick the point under the finger, as a click does. Plotly picks the point
-// its hover found, and a mouse hovers before it clicks; a finger does not. A touch on the chart's
-// plot area first tells Plotly a pointer is there, with a mousemove at the same spot.
-function hoverOnTouch(gd) {
-  gd.addEventListener("touchstart", (event) => {
-    const area = event.target.closest && event.target.closest(".nsewdrag");
-    if (!area || event.touches.length !== 1) return;
-    const { clientX, clientY } = event.touches[0];
-    area.dispatchEvent(new MouseEvent("mousemove", { clientX, clientY, bubbles: true }));
-  }, { capture: true, passive: true });
-}
-
 // Links the pad to the chart of Streamlit key `key` (`link.onPick(index, [z1, z2])` hears of
 // clicked test digits). Called on every render of the pad: a model switch brings a chart under
 // another key, and Streamlit may draw a chart anew. The chart may come after the pad in the page
@@ -72,7 +60,6 @@ export function linkScatter(link, key) {
       gd.__padObserved = true;
       // Margins and size can change without a redraw event (the legend wrapping on resize).
       if (window.ResizeObserver) new ResizeObserver(() => place(gd)).observe(gd);
-      hoverOnTouch(gd);
       gd.__padAfterplot = () => place(gd);
       gd.__padClick = (ev) => {
         const p = ev && ev.points && ev.points[0], link = gd.__padLink;
