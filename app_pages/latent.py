@@ -23,37 +23,6 @@ DEFAULT_MODEL = "vae-2"  # the lesson's model opens the page
 NOISE = tuple((float(a), float(b)) for a, b in np.random.default_rng(0).standard_normal((8, 2)))
 
 
-def init_state() -> None:
-    # z1, z2: where the pad jumps when `jump` changes (a picked test digit). Between jumps the
-    # point is the page's own: drags and the z sliders decode in the browser, unheard here.
-    for key, value in {"z1": 0.0, "z2": 0.0, "jump": 0, "picked": None, "reading_map": False}.items():
-        if key not in st.session_state:
-            st.session_state[key] = value
-    if "latent_pad" not in st.session_state:
-        # Back from another page: Streamlit has dropped the pad's state (and the model picker's),
-        # so the pad could not tell a move off the picked digit from its fresh default.
-        st.session_state.picked = None
-
-
-def jump_to(z1: float, z2: float) -> None:
-    st.session_state.z1, st.session_state.z2 = float(z1), float(z2)
-    st.session_state.jump += 1
-
-
-def on_pick() -> None:
-    """The pad heard a click (a tap) on a test digit in the scatter, or the point leaving it."""
-    picked = st.session_state.get("latent_pad", {}).get("picked")
-    st.session_state.picked = None if picked is None else int(picked)
-    if picked is not None:
-        jump_to(*ui.test_codes(st.session_state.latent_model)[int(picked)])
-
-
-def on_model_change() -> None:
-    # The picked test image stays picked: the point jumps to where the new model puts it.
-    if st.session_state.picked is not None:
-        jump_to(*ui.test_codes(st.session_state.latent_model)[st.session_state.picked])
-
-
 def scatter(name: str, low: float, high: float, reading_digit: int | None = None) -> ui.shown:
     # Handed over as built, not copied (ui.shown): a copy of 10,000 points on every return to
     # this page was a large part of a classroom's server time.
@@ -81,11 +50,12 @@ def scatter_section() -> None:
 
 @st.fragment
 def explorer() -> None:
-    """What Python draws around the pad; a pick or a control here reruns only this. Latent
-    moves (the pad, the z sliders, the noise on the code) run in the page and rerun nothing."""
+    """What Python draws around the pad; a control here (model, label, colouring) reruns only
+    this. Latent moves and picks (the pad, the z sliders, the noise on the code, a click on a
+    test digit) run in the page and rerun nothing."""
     start = time.perf_counter()
     _explorer()
-    # Server time of one rerun of the fragment (a pick), read by benchmarks/app_latency.py.
+    # Server time of one rerun of the fragment (a model switch), read by benchmarks/app_latency.py.
     st.session_state.latent_update_ms = (time.perf_counter() - start) * 1000
 
 
@@ -99,7 +69,7 @@ def _explorer() -> None:
             st.error("No 2-D model is shipped. Train them with: `python train_all.py`", icon=":material/error:")
             return
         name = st.selectbox("Model", models, index=models.index(DEFAULT_MODEL) if DEFAULT_MODEL in models else 0,
-                            key="latent_model", on_change=on_model_change, format_func=ui.picker_format())
+                            key="latent_model", format_func=ui.picker_format())
         model = ui.model(name)  # once: every cached call costs a hash of its arguments, on every run
         if model is None:
             return
@@ -115,17 +85,16 @@ def _explorer() -> None:
     st.session_state.latent_reading = reading_digit
     if st.session_state.scatter_reading != reading_digit:
         st.rerun(scope="app")  # the scatter below, outside this fragment, shows the plane's reading too
-    picked = st.session_state.picked
     with col_pad:
-        onnx_pad(name, low=low, high=high, z=(st.session_state.z1, st.session_state.z2), jump=st.session_state.jump,
-                 picked=picked, noise=NOISE, chart=f"scatter_{name}", conditional=digit is not None,
-                 variational=model.variational, digit=digit or 0,
+        onnx_pad(name, low=low, high=high, noise=NOISE, chart=f"scatter_{name}",
+                 test_digits=pictures.test_digit_files(), digits_per_file=pictures.DIGITS_PER_FILE,
+                 conditional=digit is not None, variational=model.variational, digit=digit or 0,
                  fallback_sheet=pictures.sheet_url(name, low, high, digit or 0), fallback_steps=pictures.PAD_STEPS,
                  background=pictures.background_url(name, low, high, digit or 0, reading_digit is not None),
-                 key="latent_pad", on_pick=on_pick)
-        st.caption("Drag on the square or move the z sliders: the model decodes the point in this page, without "
-                   "asking the server. The noise slider decodes eight codes near the point. Draw a digit on the "
-                   "black canvas to see where the encoder puts it (for a VAE, with a one-sigma ellipse). The "
+                 key="latent_pad")
+        st.caption("Drag on the square, move the z sliders or pick a test digit in the scatter: the model decodes "
+                   "the point in this page, without asking the server. The noise slider decodes eight codes near "
+                   "the point. Draw a digit on the black canvas to see where the encoder puts it (for a VAE, with a one-sigma ellipse). The "
                    "square shows the manifold, a 20x20 grid of decodes.")
         if reading_digit is not None:
             reading_section(name, low, high, reading_digit, digit is not None)
@@ -133,17 +102,6 @@ def _explorer() -> None:
         st.info(f"The conditional VAE is told which digit to draw, so its two numbers hold only the style "
                 f"(slant, width, stroke). That is why its scatter below is one mixed blob, not ten clusters, "
                 f"and why every point of the pad draws a {digit}.", icon=":material/info:")
-    if picked is not None:
-        split = ui.test_split()
-        image = split.float_images(picked)[0]
-        code = ui.test_codes(name)[picked]
-        label = int(split.labels[picked])
-        recon = ui.decode(name, code[None], label if digit is not None else None)[0]
-        st.markdown(f"**Test image #{picked}** (a {label}), at ({code[0]:.2f}, {code[1]:.2f}) in {name}")
-        ui.inline_row([image, recon], ["original", "reconstruction"], scale=6)
-    else:
-        st.info("Click or tap a point in the scatter below to jump there and see that test image beside its "
-                "reconstruction.")
 
 
 def legend_html() -> str:
@@ -188,8 +146,9 @@ def main() -> None:
     st.title("Latent explorer")
     ui.intro("A 2-D autoencoder squeezes each 784-pixel digit into two numbers, z1 and z2, and every point of "
              "that plane decodes to an image. <b>Drag across the square</b> and watch the digit morph.")
-    init_state()
     ui.data_or_stop()
+    if "reading_map" not in st.session_state:
+        st.session_state.reading_map = False  # set here, not by the toggle: kept across page switches
     # The model the scatter (outside the fragment) is drawn for: a model switch, which reruns
     # only the fragment, sees it differ and reruns the whole page.
     st.session_state.scatter_model = st.session_state.get("latent_model", DEFAULT_MODEL)

@@ -1,7 +1,7 @@
-"""App latency and memory: first render of each page and the server time of one latent
-update (through Streamlit's AppTest, in this process), and, against `streamlit run` in a real
-browser, decoded-image updates per second while the latent pad is dragged and the peak
-memory of the app process after every page has been visited."""
+"""App latency and memory: first render of each page (through Streamlit's AppTest, in this
+process), and, against `streamlit run` in a real browser, decoded-image updates per second while
+the latent pad is dragged, what a latent move and a pick in the scatter take from the person's
+action to the picture, and the peak memory of the app process after every page has been visited."""
 
 from __future__ import annotations
 
@@ -29,31 +29,6 @@ def first_renders() -> dict:
         at.run()
         out[page] = {"seconds": time.perf_counter() - start, "exception": bool(at.exception)}
     return out
-
-
-def latent_updates(n: int = 200) -> dict:
-    """The server's part of the latent page: n reruns that show a picked test digit beside its
-    reconstruction (what a click in the scatter asks of the server; moving the point asks
-    nothing, see `latent_update_waits`)."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.run()
-    fragment, rerun = [], []
-    for index in np.linspace(0, 9_999, n).astype(int):
-        at.session_state["picked"] = int(index)
-        start = time.perf_counter()
-        at.run()
-        rerun.append((time.perf_counter() - start) * 1000)
-        fragment.append(at.session_state["latent_update_ms"])
-
-    def p95(times):
-        return statistics.quantiles(times, n=20, method="inclusive")[-1]
-
-    return {"updates": n, "p50_ms": statistics.median(fragment), "p95_ms": p95(fragment),
-            "full_rerun_p50_ms": statistics.median(rerun), "full_rerun_p95_ms": p95(rerun),
-            "note": "p50/p95: the latent fragment's server time for a picked test digit (it reruns "
-                    "alone); full_rerun: the whole page under AppTest, an upper bound"}
 
 
 def peak_memory_mb() -> float:
@@ -90,11 +65,44 @@ def latent_update_waits(page, n: int, frames: list) -> tuple[list[float], int]:
     return waits, len(frames) - sent_before
 
 
-def browser_session(seconds: float = 3.0, latent_moves: int = 30) -> dict:
+def pick_waits(page, n: int, frames: list) -> tuple[list[float], int]:
+    """What the person waits for after clicking a test digit in the latent scatter: from the
+    click to the page having drawn that digit beside its reconstruction (decoded in the page;
+    the first pick from a sheet of 100 test digits fetches it). Seconds per pick, and the
+    websocket frames the page sent meanwhile (none is expected)."""
+    chart = page.locator(".st-key-scatter_vae-2 .js-plotly-plot").first
+    chart.scroll_into_view_if_needed()
+    picked = page.locator(".picked").element_handle()
+    sent_before = len(frames)
+    waits = []
+    for i in range(n):
+        # Point i * 37 of digit i % 10's trace: spread over the plane and over the sheets.
+        x, y = chart.evaluate("""(gd, [t, k]) => { const L = gd._fullLayout, d = gd._fullData[t],
+            r = gd.getBoundingClientRect(), j = k % d.x.length;
+            return [r.left + L._size.l + L.xaxis.l2p(d.x[j]), r.top + L._size.t + L.yaxis.l2p(d.y[j])]; }""",
+                                     [i % 10, i * 37])
+        page.mouse.move(x, y)  # hover first, as a person does: Plotly picks the point under the pointer
+        page.locator(".hoverlayer .hovertext").first.wait_for(timeout=10_000)
+        before = int(picked.evaluate("e => e.dataset.updates"))
+        start = time.perf_counter()
+        page.mouse.click(x, y)
+        page.wait_for_function("([e, before]) => +e.dataset.updates > before", arg=[picked, before],
+                               polling="raf", timeout=120_000)
+        waits.append(time.perf_counter() - start)
+    return waits, len(frames) - sent_before
+
+
+def summary_ms(waits: list[float]) -> dict:
+    ms = sorted(w * 1000 for w in waits)
+    return {"p50_ms": statistics.median(ms), "p95_ms": ms[int(0.95 * (len(ms) - 1))], "max_ms": ms[-1], "n": len(ms)}
+
+
+def browser_session(seconds: float = 3.0, latent_moves: int = 30, picks: int = 30) -> dict:
     """`streamlit run app.py` as a user gets it, driven by Chromium: visit every page (so every
     model and cache is loaded), drag across the latent pad for `seconds` and count how often
     the digit canvas was redrawn, then time `latent_moves` slider moves from the key press to
-    the updated picture. Reports the app process's own peak memory."""
+    the updated picture, and `picks` clicks on test digits in the scatter to the picked digit
+    and its reconstruction drawn. Reports the app process's own peak memory."""
     from playwright.sync_api import sync_playwright
 
     with running_app(env={"MALLOC_ARENA_MAX": "2"}) as (url, proc):  # as `make run` starts it
@@ -116,11 +124,13 @@ def browser_session(seconds: float = 3.0, latent_moves: int = 30) -> dict:
             page.mouse.up()
             wait_until_idle(page)
             waits, frames_sent = latent_update_waits(page, latent_moves, frames)
+            pick_times, pick_frames = pick_waits(page, picks, frames)
             browser.close()
         waits_ms = sorted(w * 1000 for w in waits)
         return {"latent_update_p50_ms": statistics.median(waits_ms),
                 "latent_update_p95_ms": waits_ms[int(0.95 * (len(waits_ms) - 1))], "latent_update_max_ms": waits_ms[-1],
                 "latent_update_moves": len(waits_ms), "latent_update_frames_sent": frames_sent,
+                "pick": {**summary_ms(pick_times), "frames_sent": pick_frames},
                 "updates_per_second": updates / elapsed, "pointer_moves_per_second": moves / elapsed,
                 "seconds": elapsed, "app_peak_memory_mb": process_peak_mb(proc.pid),
                 "pages_visited": list(PAGES)}

@@ -7,13 +7,14 @@ open the /_stcore/stream websocket, send a `rerun_script` BackMsg, read ForwardM
 pages, and once upload a digit through Streamlit's upload endpoint (file_urls_request, PUT,
 rerun with the uploader's state).
 
-Moving the latent point (the pad, its z sliders, the noise on the code) sends nothing to the
-server: the page decodes it (benchmarks/app_latency.py times it in Chromium). What a student
-on the latent page still sends is a pick: a test digit clicked in the scatter, which the pad
-reports (its components-v2 state, a fragment rerun, as the frontend sends it) and the server
-answers with that digit beside its reconstruction; and the first move off it, which clears
-them. A student here alternates the two, once a second: a heavier use of the server than a
-class makes, whose moves are mostly in the page.
+A latent action here is a pick of a random test digit in the scatter or the move off it,
+alternating, once a second. Both run in the page (benchmarks/app_latency.py times them in
+Chromium), as does moving the point (the pad, its z sliders, the noise on the code): the pad
+decodes, and no message goes to the server. What a pick may still ask of the server is the
+sheet of 100 test digits that holds the picked one (a ~17 KB PNG), the first time this tab
+needs that sheet; later picks from it come from the browser's cache. So a "latent"
+interaction below is that fetch, and the actions that needed nothing are counted as
+`in_page`.
 Like the browser, a student keeps cacheable messages and reports their hashes, so the bytes
 counted are the bytes a browser would receive.
 
@@ -52,6 +53,7 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 MAX_STUDENTS = 200
 MAX_SECONDS = 1800
 KINDS = ("open", "latent", "page", "upload", "reconnect")
+BIDI_ROOT = "/_stcore/bidi-components/"  # where components v2 serve their assets (the pad's URLs are relative to it)
 PAD = "latent_explorer.onnx_pad"  # the latent pad's component (app_pages/components/onnx_pad)
 FRAGMENT_DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
@@ -98,6 +100,7 @@ class Record:
     element_bytes: dict = field(default_factory=lambda: {k: {} for k in KINDS})
     errors: list = field(default_factory=list)
     upstreams: list = field(default_factory=list)  # the processes that answered (balancer's X-Upstream), in order
+    in_page: int = 0  # latent actions that sent nothing to the server
 
 
 class Student:
@@ -116,6 +119,8 @@ class Student:
         self.widgets: dict[str, Widget] = {}  # label -> widget on the current page
         self.states: dict[str, WidgetState] = {}  # widget id -> the value this tab holds
         self.picked: int | None = None  # the test digit this tab last picked on the latent page
+        self.components: dict[str, object] = {}  # custom component name -> its element on the current page
+        self.sheets: set[str] = set()  # the test-digit sheets this tab has fetched (the browser's cache)
         self.cache: dict[str, tuple[ForwardMsg, int]] = {}  # hash -> (message, script run it was last used in)
         self.max_cache_age = 2
         self.runs = 0
@@ -230,6 +235,8 @@ class Student:
         elif kind == "markdown":
             self._markdown += proto.body
         widget_id = getattr(proto, "id", "")
+        if kind == "bidi_component":
+            self.components[proto.component_name] = proto
         if kind == "bidi_component" and widget_id:  # a custom component: found by its name
             self.widgets[proto.component_name] = Widget(widget_id, kind, proto.component_name,
                                                         msg.delta.fragment_id, proto)
@@ -269,29 +276,29 @@ class Student:
     async def switch_page(self, path: str) -> None:
         if path not in self.pages:
             raise ClassroomError(f"the app has no page {path!r} (pages: {sorted(self.pages)})")
-        self.page, self.widgets, self.states, self.picked = path, {}, {}, None
+        self.page, self.widgets, self.states, self.picked, self.components = path, {}, {}, None, {}
         await self.timed("page", lambda: self.rerun(page_hash=self.pages[path]))
 
     async def move_latent(self) -> None:
-        """Pick a random test digit in the scatter, or move off the one picked (see the module
-        docstring: moves of the point itself never reach the server)."""
-        pad = self.widgets.get(PAD)
+        """Pick a random test digit in the scatter, or move off the one picked. Both run in the
+        page; a pick fetches its sheet of test digits the first time this tab needs it (see the
+        module docstring)."""
+        pad = self.components.get(PAD)
         if pad is None:
             raise ClassroomError("no latent pad on the latent page")
         picking = self.picked is None
         self.picked = self.rng.randrange(10_000) if picking else None
-        self.states[pad.id] = WidgetState(id=pad.id, json_value=json.dumps({"picked": self.picked}))
+        data = json.loads(pad.json)
+        url = BIDI_ROOT + data["testDigits"].removeprefix("../").replace("{i}", str((self.picked or 0) // data["digitsPerFile"]))
+        if not picking or url in self.sheets:
+            self.record.in_page += 1
+            return
 
         async def action():
-            self._images, self._markdown = [], ""
-            received = await self.rerun(fragment_id=pad.fragment_id)
-            if picking and "Test image #" not in self._markdown:
-                raise ClassroomError("a picked test digit showed no picture")
-            for url in self._images:  # the digit and its reconstruction, fetched by URL like a browser
-                data = await self._get_media(url)
-                received += len(data)
-                self._element_bytes["image files"] = self._element_bytes.get("image files", 0) + len(data)
-            return received
+            sheet = await self._get_media(url)
+            self.sheets.add(url)
+            self._element_bytes["test digit sheet"] = len(sheet)
+            return len(sheet)
         await self.timed("latent", action)
 
     async def _get_media(self, url: str) -> bytes:
@@ -453,6 +460,7 @@ def summarise(records: list[Record]) -> dict:
                            "bytes_mean_by_element": {e: round(n / len(times)) for e, n in
                                                      sorted(by_element.items(), key=lambda kv: -kv[1])}}
     return {"interactions": sum(v["count"] for k, v in kinds.items() if k != "open"), "kinds": kinds,
+            "in_page": sum(r.in_page for r in records),  # latent actions that asked the server nothing
             "errors": [e for r in records for e in r.errors],
             "upstreams": [r.upstreams for r in records]}  # per student, in the order they answered
 

@@ -76,21 +76,23 @@ def test_latent_model_switch_and_cvae_digit_reach_the_pad():
     assert not at.exception and pad_data(at)["digit"] == 3
 
 
-def test_picked_test_image_follows_a_model_switch():
-    at = open_page("latent")
-    jump = pad_data(at)["jump"]
-    at.session_state["picked"] = 42
-    at.run()
-    assert any("Test image #42" in m.value for m in at.markdown)
-    shown = "".join(m.value for m in at.markdown)
-    assert shown.count("<img src='data:image/png;base64,") == 2  # the test digit and its reconstruction
-    at.selectbox(key="latent_model").set_value("conv_ae-2").run()
-    # Still shown, and the pad jumps to that image's code in the new model.
-    assert any("Test image #42" in m.value and "conv_ae-2" in m.value for m in at.markdown)
-    data = pad_data(at)
-    heading = next(m.value for m in at.markdown if "Test image #42" in m.value)
-    assert f"at ({data['z'][0]:.2f}, {data['z'][1]:.2f}) in conv_ae-2" in heading
-    assert data["jump"] > jump and data["picked"] == 42
+def test_the_pad_gets_every_test_digit_as_files_it_can_show_a_pick_from():
+    """A picked test digit is shown by the page itself, from sheets of test digits the pad
+    fetches by URL: digit i sits in file i // 100, at row (i % 100) // 10, column i % 10."""
+    from app_pages.components.onnx_pad import IMAGE_DIR, IMAGES
+    from explorer.data import load_arrays
+
+    data = pad_data(open_page("latent"))
+    template, per_file = data["testDigits"], data["digitsPerFile"]
+    assert template.startswith(f"../{IMAGES}/") and "{i}" in template and per_file == 100
+    test = load_arrays("mnist", train=False, download=False)
+    for index in [0, 42, 1_234, 9_999]:
+        sheet = np.asarray(Image.open(IMAGE_DIR / template.split("/")[-1].replace("{i}", str(index // per_file))))
+        k = index % per_file
+        row, col = k // 10, k % 10
+        np.testing.assert_array_equal(sheet[28 * row:28 * (row + 1), 28 * col:28 * (col + 1)], test.images[index, 0])
+    files = list(IMAGE_DIR.glob(template.split("/")[-1].replace("{i}", "*")))
+    assert len(files) == 100 and max(f.stat().st_size for f in files) < 20_000  # what one pick may fetch
 
 
 def test_latent_scatter_holds_every_test_digit_and_the_pad_marks_it():

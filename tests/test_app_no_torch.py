@@ -31,8 +31,6 @@ for name in sorted(pages):
     at = page(name)
     if name == "latent":
         at.selectbox(key="latent_model").set_value("cvae-2").run()
-        at.session_state["picked"] = 3  # a picked test digit's reconstruction is decoded on the server
-        at.run()
     if name == "denoise":
         at.segmented_control(key="dn_kind").set_value("salt_pepper").run()
     if name == "super_resolution":

@@ -138,57 +138,87 @@ def click_test_digit(page, trace: int = 0, point: int = 0, model: str = "vae-2")
     return [z1, z2]
 
 
-SHOWN = "[data-testid='stMarkdown']:has-text('Test image #')"  # not Plotly's hover label
-GONE = ("() => ![...document.querySelectorAll('[data-testid=stMarkdown]')]"
-        ".some(e => e.textContent.includes('Test image #'))")
+def picks_shown(page) -> int:
+    """How often the pad has drawn a picked test digit (or taken one away)."""
+    return int(page.locator(".picked").get_attribute("data-updates"))
 
 
-def test_clicking_a_scatter_point_shows_that_test_image(server, page):
-    page.goto(server)
-    wait_for_app(page, "Latent explorer")
-    pad = page.locator("canvas.pad")  # inside the component's shadow root: found by a locator
-    pad.wait_for(timeout=60_000)
-    wait_for_pad(page)
-    jump = pad.get_attribute("data-jump")
+def wait_for_pick(page, before: int, index: int | None = None) -> dict:
+    """Wait until the pad has drawn a picked test digit after `before`; its title and data."""
+    picked = page.locator(".picked")
+    page.wait_for_function("([e, before, i]) => +e.dataset.updates > before && e.dataset.index !== undefined"
+                           " && (i === null || +e.dataset.index === i)",
+                           arg=[picked.element_handle(), before, index], timeout=30_000)
+    return {"title": page.locator(".picked-title").inner_text(), "index": int(picked.get_attribute("data-index")),
+            "z": json.loads(picked.get_attribute("data-z")), "model": picked.get_attribute("data-model")}
+
+
+def test_clicking_a_scatter_point_shows_that_test_image(latent_page):
+    """A click on a test digit, all in the page: the pad jumps to its code, the ring follows, and
+    the digit is drawn beside its reconstruction (Python's decode of that code), with not one
+    message to the server; a move off it takes the pictures away."""
+    from explorer.data import load_arrays
+
+    page = latent_page
+    pad, _ = open_latent(page)
+    wait_until_idle(page)
+    sent, before = len(page.ws_sent), picks_shown(page)
     point = click_test_digit(page)
-    page.locator(SHOWN).first.wait_for(timeout=30_000)
-    # Python answered with a jump to that digit's code: the pad and its ring are there.
-    page.wait_for_function("([pad, j]) => pad.dataset.jump !== j", arg=[pad.element_handle(), jump], timeout=30_000)
-    pad_z = json.loads(page.locator("canvas.pad").get_attribute("data-z"))
-    assert np.allclose(pad_z, point, atol=1e-4), (pad_z, point)
+    pick = wait_for_pick(page, before)
+    index = pick["index"]
+    assert np.allclose(pick["z"], point, atol=1e-6)
+    assert np.allclose(json.loads(pad.get_attribute("data-z")), point, atol=1e-4)
     assert np.allclose(json.loads(page.locator(".you-marker").get_attribute("data-z")), point, atol=1e-4)
+    test = load_arrays("mnist", train=False, download=False)
+    label = int(test.labels[index])
+    assert pick["title"] == f"Test image #{index} (a {label}), at ({point[0]:.2f}, {point[1]:.2f}) in vae-2"
+    original = np.array(page.locator("canvas.original").evaluate(READ_PIXELS)).reshape(28, 28)
+    np.testing.assert_array_equal(original, test.images[index, 0])
+    reconstruction = np.array(page.locator("canvas.reconstruction").evaluate(READ_PIXELS)).reshape(28, 28)
+    assert np.abs(reconstruction - python_decode("vae-2", np.array(point, np.float32), label)).max() < 2
+    assert len(page.ws_sent) == sent, "a pick sent a message to the server"
     # Moving the point off it (here with the z1 slider) takes the test image away.
     page.locator("input.z1").focus()
     page.locator("input.z1").press("ArrowLeft")
-    page.wait_for_function(GONE, timeout=30_000)
+    assert page.locator(".picked-row").is_hidden()
+    assert page.locator(".picked-title").inner_text().startswith("Click or tap a point in the scatter")
     no_exception(page)
 
 
-def test_picks_work_after_a_model_switch_and_a_page_switch(server, page):
-    page.goto(server)
-    wait_for_app(page, "Latent explorer")
+def test_picks_work_after_a_model_switch_and_a_page_switch(latent_page):
+    page = latent_page
+    open_latent(page)
+    before = picks_shown(page)
+    click_test_digit(page, trace=3, point=5)
+    index = wait_for_pick(page, before)["index"]
+    # The picked digit stays picked across a model switch: the point follows it to its code there.
+    page.mouse.wheel(0, -10_000)
+    before = picks_shown(page)
     page.locator("[data-testid='stSelectbox']").first.click()
-    page.get_by_role("option").filter(has_text="(conv_ae-2)").click()
+    page.get_by_role("option").filter(has_text="(cvae-2)").click()
+    pick = wait_for_pick(page, before, index)
+    assert pick["model"] == "cvae-2" and "in cvae-2" in pick["title"]
     wait_until_idle(page)
-    # The new model's chart (another element) hears the click, and the ring moves onto it.
-    click_test_digit(page, trace=3, point=5, model="conv_ae-2")
-    shown = page.locator(SHOWN).first
-    shown.wait_for(timeout=30_000)
-    assert "conv_ae-2" in shown.inner_text()
-    wait_until_idle(page)
-    # The point clicked (Plotly's, under the pointer) is the pad's point, the ring's and the heading's.
-    z = json.loads(page.locator("canvas.pad").get_attribute("data-z"))
-    ring = page.locator(".st-key-scatter_conv_ae-2 .you-marker")
+    plot = page.locator(".st-key-scatter_cvae-2 .js-plotly-plot").first
+    code, label = plot.evaluate("""(gd, i) => { for (const d of gd._fullData) for (let k = 0; k < d.x.length; k++)
+        if (d.customdata[k][0] === i) return [[d.x[k], d.y[k]], d.customdata[k][1]]; }""", index)
+    assert np.allclose(pick["z"], code, atol=1e-6)
+    # The conditional VAE's reconstruction uses the digit's own label, not the pad's.
+    reconstruction = np.array(page.locator("canvas.reconstruction").evaluate(READ_PIXELS)).reshape(28, 28)
+    assert np.abs(reconstruction - python_decode("cvae-2", np.array(code, np.float32), label)).max() < 2
+    # The new model's chart (another element) hears clicks, and the ring moves onto it.
+    before = picks_shown(page)
+    z = click_test_digit(page, trace=2, point=7, model="cvae-2")
+    assert np.allclose(wait_for_pick(page, before)["z"], z, atol=1e-6)
+    ring = page.locator(".st-key-scatter_cvae-2 .you-marker")
     assert np.allclose(json.loads(ring.get_attribute("data-z")), z, atol=1e-4)
-    assert f"at ({z[0]:.2f}, {z[1]:.2f}) in conv_ae-2" in shown.inner_text()
-    # Another page and back: the picture is gone or goes with the first move.
+    # Another page and back: nothing is picked.
     page.locator("[data-testid='stSidebarNavLink']", has_text="Models").first.click()
     wait_for_app(page, "Models")
     page.locator("[data-testid='stSidebarNavLink']", has_text="Latent explorer").first.click()
     wait_for_app(page, "Latent explorer")
-    page.locator("input.z1").focus()
-    page.locator("input.z1").press("ArrowRight")
-    page.wait_for_function(GONE, timeout=30_000)
+    page.locator(".picked").wait_for(state="attached", timeout=60_000)
+    assert page.locator(".picked-row").is_hidden()
     no_exception(page)
 
 

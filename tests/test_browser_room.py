@@ -108,8 +108,10 @@ def test_tapping_a_scatter_point_on_a_phone_picks_it(server, room, size):  # noq
     wait_until_idle(room)
     x, y = point_position(room, chart, 1, 0)
     room.touchscreen.tap(x, y)
-    # Not get_by_text: Plotly's hover label reads "test image #..." too.
-    room.locator("[data-testid='stMarkdown']", has_text="Test image #").first.wait_for(timeout=30_000)
+    index = chart.evaluate("gd => gd._fullData[1].customdata[0][0]")
+    # Drawn by the pad, in its component's shadow root (which locators see into).
+    room.locator(f".picked[data-index='{index}']").wait_for(state="attached", timeout=30_000)
+    assert room.locator(".picked-title").inner_text().startswith(f"Test image #{index} (a 1)")
     no_exception(room)
 
 

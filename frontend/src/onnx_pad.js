@@ -30,15 +30,33 @@ function exclusive(fn) {
   return run;
 }
 
-function digitFeed(state) {
-  return state.data.conditional ? { digit: new ort.Tensor("int64", BigInt64Array.from([BigInt(state.label)]), [1]) } : {};
+function digitFeed(state, label = state.label) {
+  return state.data.conditional ? { digit: new ort.Tensor("int64", BigInt64Array.from([BigInt(label)]), [1]) } : {};
 }
 
-async function decode(state, z) {
+// `label`: the conditional VAE's digit (the pad's own by default).
+async function decode(state, z, label = state.label) {
   const s = await session(state.data.decoder);
   const code = new ort.Tensor("float32", Float32Array.from(z), [1, z.length]);
-  const out = await exclusive(() => s.run({ code, ...digitFeed(state) }));
+  const out = await exclusive(() => s.run({ code, ...digitFeed(state, label) }));
   return out.image.data; // Float32Array(784), row-major 28x28 in [0, 1]
+}
+
+// The test digits, DIGITS_PER_FILE to a PNG sheet in rows of ten (app_pages/latent_pictures.py):
+// a sheet is fetched the first time one of its digits is picked, then the browser keeps it.
+const sheets = new Map(); // absolute URL -> Promise<HTMLImageElement>
+function testSheet(data, index) {
+  const file = Math.floor(index / data.digitsPerFile);
+  const url = new URL(data.testDigits.replace("{i}", String(file)), import.meta.url).href;
+  if (!sheets.has(url)) {
+    sheets.set(url, new Promise((resolve, reject) => {
+      const image = new Image();
+      image.onload = () => resolve(image);
+      image.onerror = () => { sheets.delete(url); reject(new Error(`could not load ${url}`)); };
+      image.src = url;
+    }));
+  }
+  return sheets.get(url);
 }
 
 async function encode(state, pixels) {
@@ -75,10 +93,14 @@ function setup(root) {
     readout: el(".readout"), status: el(".status"), labels: el(".labels"), drawCode: el(".draw-code"),
     z1: el("input.z1"), z2: el("input.z2"), sigma: el("input.sigma"), sigmaOut: el("output.sigma"),
     neighbours: el(".neighbours"), neighboursTitle: el(".neighbours-title"),
+    picked: el(".picked"), pickedTitle: el(".picked-title"), pickedRow: el(".picked-row"),
+    original: el("canvas.original"), reconstruction: el("canvas.reconstruction"),
     data: null, z: [0, 0], label: 0, mode: "loading", drawn: null, dragging: false,
-    sheet: new Image(), background: new Image(), setStateValue: () => {},
-    link: { z: [0, 0], onPick: () => {} }, jump: null, holding: false, ownJump: false,
+    sheet: new Image(), background: new Image(), link: { z: [0, 0], onPick: () => {} },
+    pick: null, // the test digit picked in the scatter: {index, label, z}, until the point moves off it
   };
+  state.hint = state.pickedTitle.textContent;
+  state.picked.dataset.updates = "0";
   // Eight neighbours, each a 28x28 canvas with its code under it.
   const strip = el(".neighbours .strip");
   state.neighbourCanvases = [];
@@ -121,16 +143,14 @@ function setup(root) {
     input.oninput = () => { state.z[i] = Number(input.value); moved(state); };
   }
   state.sigma.oninput = () => refresh(state);
-  // A click (tap) on a test digit in the scatter: the point jumps to its code here, and Python
-  // is told which digit, to show it beside its reconstruction (the one move it hears of).
-  state.link.onPick = (index, z) => {
-    state.z = z;
+  // A click (tap) on a test digit in the scatter, or the picked digit found again in a new
+  // model's chart: the point jumps to its code (kept inside the pad) and the digit is shown
+  // beside its reconstruction. Nothing is sent to the server.
+  state.link.onPick = (index, z, label) => {
+    state.z = clamp(state.data, z);
+    state.pick = { index, label, z };
     refresh(state);
-    if (state.holding && state.picked === index) return; // shown already: Python hears nothing new
-    state.picked = index;
-    state.holding = true; // a test digit is shown (or on its way): the next move takes it away
-    state.ownJump = true; // the jump Python answers with is to where the point already is
-    state.setStateValue("picked", index);
+    showPick(state);
   };
 
   // The drawing canvas: white strokes on black, encoded after every move while drawing.
@@ -170,13 +190,46 @@ function setup(root) {
   return state;
 }
 
-// A move by this person (pad, sliders): decode there; if a test digit was picked, Python is told
-// once that the point left it, so its picture goes.
+const clamp = (data, z) => z.map((v) => Math.min(data.high, Math.max(data.low, v)));
+
+// A move by this person (pad, sliders): decode there; a picked test digit's pictures go.
 function moved(state) {
   refresh(state);
-  if (state.holding) {
-    state.holding = false;
-    state.setStateValue("picked", null);
+  if (state.pick) {
+    state.pick = null;
+    state.pickedRow.hidden = true;
+    state.pickedTitle.textContent = state.hint;
+    delete state.picked.dataset.index;
+    state.picked.dataset.updates = String(Number(state.picked.dataset.updates) + 1);
+  }
+}
+
+// The picked test digit (from its sheet) beside its reconstruction: the model's decode of the
+// digit's code, with its own label for the conditional VAE, as Python would decode it.
+async function showPick(state) {
+  const pick = state.pick, data = state.data;
+  const [a, b] = pick.z;
+  state.pickedTitle.textContent = `Test image #${pick.index} (a ${pick.label}), at (${a.toFixed(2)}, ${b.toFixed(2)}) in ${data.model}`;
+  state.pickedRow.hidden = false;
+  const canDecode = state.mode !== "fallback";
+  state.reconstruction.parentElement.querySelector("figcaption").textContent =
+    canDecode ? "reconstruction" : "reconstruction (needs WebAssembly)";
+  try {
+    const [sheet, pixels] = await Promise.all([
+      testSheet(data, pick.index), canDecode ? decode(state, pick.z.map(Math.fround), pick.label) : null]);
+    if (state.pick !== pick) return; // moved off, or another digit picked, meanwhile
+    const k = pick.index % data.digitsPerFile;
+    const ctx = state.original.getContext("2d");
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(sheet, (k % 10) * 28, Math.floor(k / 10) * 28, 28, 28, 0, 0, state.original.width, state.original.height);
+    if (pixels) paint(state.reconstruction, pixels);
+    else state.reconstruction.getContext("2d").clearRect(0, 0, state.reconstruction.width, state.reconstruction.height);
+    // Read by the browser tests and benchmarks/app_latency.py.
+    Object.assign(state.picked.dataset, { index: String(pick.index), z: JSON.stringify(pick.z), model: data.model });
+    state.picked.dataset.updates = String(Number(state.picked.dataset.updates) + 1);
+  } catch (err) {
+    console.warn("latent pad: the picked test digit could not be shown", err);
+    if (state.pick === pick) state.pickedTitle.textContent += " (its picture could not be loaded: pick it again)";
   }
 }
 
@@ -362,28 +415,19 @@ function renderLabels(state) {
 }
 
 export default function (component) {
-  const { parentElement, setStateValue } = component;
+  const { parentElement } = component;
   const data = { ...component.data }; // a copy: the picture URLs are resolved below
   const root = parentElement.querySelector(".onnx-pad");
   let state = root.__pad;
   if (!state) state = root.__pad = setup(root);
-  state.setStateValue = setStateValue;
   const previous = state.data;
   state.data = data;
   const modelChanged = !previous || previous.model !== data.model;
-  // The point is this page's own: Python moves it only by a jump (a picked test digit, which
-  // follows a model switch), numbered so that a jump to the same code is still seen.
-  const clamp = (z) => z.map((v) => Math.min(data.high, Math.max(data.low, v)));
-  if (data.jump !== state.jump) {
-    state.jump = data.jump;
-    state.pad.dataset.jump = String(data.jump); // read by the browser tests
-    // After this pad's own click the point is there already, or has moved on since: stay.
-    if (!state.ownJump) state.z = clamp(data.z);
-    state.ownJump = false;
-  } else if (modelChanged) {
-    state.z = clamp(state.z);
-  }
-  if (!previous || previous.picked !== data.picked || previous.jump !== data.jump) state.holding = data.picked !== null;
+  // The point is this page's own, from the first render to the last: Python never moves it.
+  if (modelChanged) state.z = clamp(data, state.z);
+  // A picked test digit stays picked across a model switch: the point follows it to its code in
+  // the new model's chart, once that chart is drawn.
+  if (modelChanged && previous && state.pick) state.link.pending = state.pick.index;
   for (const input of [state.z1, state.z2]) {
     input.min = String(data.low); input.max = String(data.high); input.step = "0.01";
   }

@@ -39,8 +39,8 @@ function place(gd) {
   ring.dataset.z = JSON.stringify(z); // read by the browser tests
 }
 
-// Links the pad to the chart of Streamlit key `key` (`link.onPick(index, [z1, z2])` hears of
-// clicked test digits). Called on every render of the pad: a model switch brings a chart under
+// Links the pad to the chart of Streamlit key `key` (`link.onPick(index, [z1, z2], label)` hears
+// of clicked test digits, and of test digit `link.pending` once found in a newly linked chart). Called on every render of the pad: a model switch brings a chart under
 // another key, and Streamlit may draw a chart anew. The chart may come after the pad in the page
 // and be drawn later: it is looked for until found.
 export function linkScatter(link, key) {
@@ -65,7 +65,9 @@ export function linkScatter(link, key) {
         const p = ev && ev.points && ev.points[0], link = gd.__padLink;
         // Not a chart on its way out (the previous model's, while the page reruns): its codes
         // are another model's.
-        if (p && p.customdata && findChart(link.key) === gd) link.onPick(Number(p.customdata[0]), [Number(p.x), Number(p.y)]);
+        if (p && p.customdata && findChart(link.key) === gd) {
+          link.onPick(Number(p.customdata[0]), [Number(p.x), Number(p.y)], Number(p.customdata[1]));
+        }
       };
     }
     // Plotly drops every listener when it makes the chart anew: add ours again, once each.
@@ -75,8 +77,24 @@ export function linkScatter(link, key) {
     }
     gd.__youZ = link.z;
     place(gd);
+    if (link.pending != null) {
+      const hit = findPoint(gd, link.pending);
+      link.pending = null;
+      if (hit) link.onPick(...hit);
+    }
   };
   attach();
+}
+
+// Test digit `index` in the chart (its customdata is [index, label]): [index, [z1, z2], label].
+function findPoint(gd, index) {
+  for (const d of gd._fullData || []) {
+    const cd = d.customdata;
+    for (let k = 0; cd && k < cd.length; k++) {
+      if (Number(cd[k][0]) === index) return [index, [Number(d.x[k]), Number(d.y[k])], Number(cd[k][1])];
+    }
+  }
+  return null;
 }
 
 // Moves the ring to `z` (on every latent move, in the page: no server round trip).

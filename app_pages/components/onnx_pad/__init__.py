@@ -4,8 +4,9 @@ Every pointer move decodes at the pointer's exact code with the model's `decoder
 WebAssembly, single-threaded, in the browser; so do the z sliders under the digit, the noise on
 the code (eight nearby codes decoded at once), and the conditional VAE's digit buttons. None of
 them sends anything to the server. The pad also draws the "you" ring on the latent scatter and
-hears its clicks (frontend/src/scatter_link.js); a picked test digit is the one thing it tells
-Python, which shows that digit beside its reconstruction. A drawing canvas beside it turns the
+hears its clicks (frontend/src/scatter_link.js): a picked test digit is shown beside its
+reconstruction, decoded in the page too, the digit read from a file of 100 test digits that the
+browser fetches once and caches (`image_set_url`). A drawing canvas beside it turns the
 drawing into an MNIST-style 28x28 as it is drawn, encodes it with `encoder.onnx`, and moves its
 point (and, for a VAE, a one-sigma ellipse) across the pad. Where WebAssembly is unavailable
 the pad falls back to the nearest of a precomputed grid of decodes, and says so.
@@ -72,6 +73,16 @@ HTML = """
         <button class="clear" type="button">Clear</button></div>
     </div>
   </div>
+  <div class="picked">
+    <div class="picked-title">Click or tap a point in the scatter below to jump there and see that test image
+      beside its reconstruction.</div>
+    <div class="picked-row" hidden>
+      <figure><canvas class="original" width="168" height="168" aria-label="the picked test image"></canvas>
+        <figcaption>original</figcaption></figure>
+      <figure><canvas class="reconstruction" width="168" height="168"
+        aria-label="its reconstruction, decoded in this page"></canvas><figcaption>reconstruction</figcaption></figure>
+    </div>
+  </div>
 </div>
 """
 
@@ -113,19 +124,36 @@ def _component():
     return _made["component"]
 
 
-def image_url(array: np.ndarray) -> str:
-    """A uint8 (H, W) image as a PNG file the pad loads by URL (relative to the bundle).
-
-    Named by a hash of its pixels, so a browser's cached copy is never stale; written once
-    (atomically: several sessions may publish the same picture at once)."""
+def _png(array: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(array).save(buf, "PNG")
-    data = buf.getvalue()
-    path = IMAGE_DIR / f"{hashlib.sha256(data).hexdigest()[:24]}.png"
+    return buf.getvalue()
+
+
+def _publish(data: bytes, name: str) -> str:
+    # Written once, atomically: several sessions may publish the same picture at once.
+    path = IMAGE_DIR / name
     if not path.is_file():
         with replace_atomically(path) as tmp:
             tmp.write_bytes(data)
-    return f"../{IMAGES}/{path.name}"
+    return f"../{IMAGES}/{name}"
+
+
+def image_url(array: np.ndarray) -> str:
+    """A uint8 (H, W) image as a PNG file the pad loads by URL (relative to the bundle).
+    Named by a hash of its pixels, so a browser's cached copy is never stale."""
+    data = _png(array)
+    return _publish(data, f"{hashlib.sha256(data).hexdigest()[:24]}.png")
+
+
+def image_set_url(arrays: list[np.ndarray], name: str) -> str:
+    """Several uint8 (H, W) images as PNG files `<name>-<hash of them all>-<i>.png`; returns the
+    URL of file i with "{i}" in place of i, which the page fills in."""
+    files = [_png(a) for a in arrays]
+    digest = hashlib.sha256(b"".join(hashlib.sha256(f).digest() for f in files)).hexdigest()[:16]
+    for i, data in enumerate(files):
+        _publish(data, f"{name}-{digest}-{i}.png")
+    return f"../{IMAGES}/{name}-{digest}-{{i}}.png"
 
 
 _bundle_found = False
@@ -139,17 +167,17 @@ def available() -> bool:
     return _bundle_found
 
 
-def onnx_pad(model: str, *, low: float, high: float, z: tuple[float, float], jump: int = 0,
-             picked: int | None = None, noise: tuple = (), chart: str = "", conditional: bool = False,
+def onnx_pad(model: str, *, low: float, high: float, noise: tuple = (), chart: str = "",
+             test_digits: str | None = None, digits_per_file: int = 100, conditional: bool = False,
              variational: bool = False, digit: int = 0, fallback_sheet: str | None = None, fallback_steps: int = 0,
-             background: str | None = None, dataset: str = "mnist", key: str = "onnx_pad", on_pick=None):
-    """Mount the pad; returns its state (`.picked`: the test digit last clicked in the scatter
-    of Streamlit key `chart`, or None once the point has left it).
-
-    The point, the z sliders and the noise on the code are the page's own: a move sends nothing
-    to the server. The pad takes `z` only when `jump` changes (a picked test digit); it moves
-    the "you" ring over `chart` itself. `noise`: (a, b) standard normal draws, one neighbour
-    each, scaled by the sigma slider. `fallback_sheet` is the `image_url` of `fallback_steps` x
+             background: str | None = None, dataset: str = "mnist", key: str = "onnx_pad") -> None:
+    """Mount the pad. Everything it does after that is the page's own and sends nothing to the
+    server: the point, the z sliders, the noise on the code, and a click on a test digit in
+    the scatter of Streamlit key `chart` (the pad jumps there, moves the "you" ring and shows
+    that digit beside its reconstruction; after a model switch it follows the digit to its code
+    in the new chart). `noise`: (a, b) standard normal draws, one neighbour each, scaled by the
+    sigma slider. `test_digits`: the `image_set_url` of the test set, `digits_per_file` digits a
+    file in rows of ten. `fallback_sheet` is the `image_url` of `fallback_steps` x
     `fallback_steps` decodes (row 0 at the top of the plane), drawn only where WebAssembly is
     unavailable."""
     if not available():
@@ -160,12 +188,10 @@ def onnx_pad(model: str, *, low: float, high: float, z: tuple[float, float], jum
     weights = f"../{WEIGHTS}/{dataset}/{model}/"
     # Only scalars and tuples in `data`: for a list Streamlit asks pandas whether it is a table,
     # and importing pandas cost a freshly started server 0.7 s on its first latent page.
-    return component(
+    component(
         key=key,
         data={"model": model, "decoder": weights + "decoder.onnx", "encoder": weights + "encoder.onnx",
-              "low": low, "high": high, "z": tuple(z), "jump": int(jump), "picked": picked, "noise": tuple(noise),
-              "chart": chart, "conditional": conditional, "variational": variational, "digit": int(digit),
-              "sheet": fallback_sheet, "steps": fallback_steps, "background": background},
-        default={"picked": None},
-        on_picked_change=on_pick or (lambda: None),
+              "low": low, "high": high, "noise": tuple(noise), "chart": chart, "testDigits": test_digits,
+              "digitsPerFile": digits_per_file, "conditional": conditional, "variational": variational,
+              "digit": int(digit), "sheet": fallback_sheet, "steps": fallback_steps, "background": background},
     )
