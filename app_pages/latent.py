@@ -3,8 +3,6 @@
 A switch colours the plane by the digit the shipped classifier reads in each decode
 (explorer/plane_reading.py), on the pad and behind the scatter of the test digits."""
 
-import time
-
 import numpy as np
 import streamlit as st
 
@@ -50,16 +48,9 @@ def scatter_section() -> None:
 
 @st.fragment
 def explorer() -> None:
-    """What Python draws around the pad; a control here (model, label, colouring) reruns only
-    this. Latent moves and picks (the pad, the z sliders, the noise on the code, a click on a
-    test digit) run in the page and rerun nothing."""
-    start = time.perf_counter()
-    _explorer()
-    # Server time of one rerun of the fragment (a model switch), read by benchmarks/app_latency.py.
-    st.session_state.latent_update_ms = (time.perf_counter() - start) * 1000
-
-
-def _explorer() -> None:
+    """What Python draws around the pad; the cvae's label reruns only this, a model or colouring
+    change the whole page (the scatter too). Latent moves and picks (the pad, the z sliders, the
+    noise on the code, a click on a test digit) run in the page and rerun nothing."""
     # The pad first and the controls beside it: at 1280x720 the pad and its digit fit in the
     # first screen; on a phone the columns stack and the controls follow the pad.
     col_pad, col_controls = st.columns([2.1, 1])

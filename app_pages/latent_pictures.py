@@ -88,8 +88,9 @@ def test_digit_files() -> str:
     files = -(-len(images) // DIGITS_PER_FILE)
     padded = np.zeros((files * DIGITS_PER_FILE, 28, 28), np.uint8)
     padded[:len(images)] = images
-    sheets = padded.reshape(files, 10, DIGITS_PER_FILE // 10, 28, 28).transpose(0, 1, 3, 2, 4)
-    return image_set_url(list(sheets.reshape(files, 280, 28 * DIGITS_PER_FILE // 10)), "mnist-test")
+    # Rows of ten: digit k of a sheet at row k // 10, column k % 10 (as the pad reads it).
+    sheets = padded.reshape(files, DIGITS_PER_FILE // 10, 10, 28, 28).transpose(0, 1, 3, 2, 4)
+    return image_set_url(list(sheets.reshape(files, 28 * DIGITS_PER_FILE // 10, 280)), "mnist-test")
 
 
 @st.cache_data(show_spinner="Reading the plane's decodes with the classifier...")

@@ -10,7 +10,6 @@ run by onnxruntime (`explorer.onnx_models`), data, noise, metrics and baselines 
 
 from __future__ import annotations
 
-import base64
 import functools
 from collections.abc import Callable
 import gc
@@ -246,20 +245,6 @@ def show_row(images: list[np.ndarray], captions: list[str], scale: int = 8) -> N
         # As the PNG it is: by default Streamlit re-encodes an image without alpha as a JPEG, on
         # every run, which blurred the crisp pixels and made the file six times larger (4 KB, not 0.7).
         col.image(_big_png(pixels.tobytes(), pixels.shape, scale), caption=caption, output_format="PNG")
-
-
-def inline_row(images: list[np.ndarray], captions: list[str], scale: int = 8) -> None:
-    """Like `show_row`, as one element with the PNGs inside it: no media files for the browser to
-    fetch (two requests per picked test digit on the latent page, a classroom's most frequent rerun)."""
-    figures = []
-    for image, caption in zip(images, captions):
-        pixels = to_uint8(image)
-        data = base64.b64encode(_big_png(pixels.tobytes(), pixels.shape, scale)).decode()
-        figures.append(f"<figure style='margin:0;flex:0 1 {28 * scale}px;min-width:0;text-align:center'>"
-                       f"<img src='data:image/png;base64,{data}' alt='{caption}' style='width:100%;"
-                       f"image-rendering:pixelated;border-radius:6px'><figcaption style='font-size:.85rem;"
-                       f"opacity:.7'>{caption}</figcaption></figure>")
-    st.markdown(f"<div style='display:flex;gap:.6rem'>{''.join(figures)}</div>", unsafe_allow_html=True)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -3,8 +3,8 @@
 Each student does what the browser does, with the protobuf messages that ship with Streamlit:
 GET /_stcore/health (the XSRF cookie, and the balancer's affinity cookie when there is one),
 open the /_stcore/stream websocket, send a `rerun_script` BackMsg, read ForwardMsgs until
-`script_finished`. Then, about once a second: a latent action that reaches the server, switch
-pages, and once upload a digit through Streamlit's upload endpoint (file_urls_request, PUT,
+`script_finished`. Then, about once a second: a latent action (below), every tenth action a
+page switch, and once an upload of a digit through Streamlit's upload endpoint (file_urls_request, PUT,
 rerun with the uploader's state).
 
 A latent action here is a pick of a random test digit in the scatter or the move off it,
@@ -19,7 +19,8 @@ Like the browser, a student keeps cacheable messages and reports their hashes, s
 counted are the bytes a browser would receive.
 
 Latency of an interaction: from sending the BackMsg to receiving `script_finished`, i.e. to
-the last delta of the updated page, picture included. Bounded in students and seconds, and
+the last delta of the updated page, picture included; for a latent action, the sheet's GET.
+Bounded in students and seconds, and
 only local addresses are accepted.
 
     python -m benchmarks.classroom --url http://127.0.0.1:8501 --students 10 --seconds 30
@@ -48,6 +49,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 MAX_STUDENTS = 200
@@ -126,8 +128,6 @@ class Student:
         self.runs = 0
         self.record = Record()
         self._element_bytes: dict[str, int] = {}  # of the interaction under way
-        self._images: list[str] = []  # the image URLs its deltas named, fetched as a browser does
-        self._markdown = ""  # the text its deltas carried
 
     # --- transport -----------------------------------------------------------------------
     def _cookie(self, name: str) -> str | None:
@@ -230,10 +230,6 @@ class Student:
         if kind == "exception":
             raise ClassroomError(f"the page raised {element.exception.type}: {element.exception.message[:120]}")
         proto = getattr(element, kind)
-        if kind == "imgs":
-            self._images.extend(image.url for image in proto.imgs)
-        elif kind == "markdown":
-            self._markdown += proto.body
         widget_id = getattr(proto, "id", "")
         if kind == "bidi_component":
             self.components[proto.component_name] = proto
@@ -286,11 +282,18 @@ class Student:
         pad = self.components.get(PAD)
         if pad is None:
             raise ClassroomError("no latent pad on the latent page")
+        if self.ws.state is not State.OPEN:
+            # The server went away: a browser hears its socket close at once and reconnects, even
+            # while its actions are in the page (a killed replica behind a balancer).
+            raise ConnectionClosed(None, None)
         picking = self.picked is None
         self.picked = self.rng.randrange(10_000) if picking else None
+        if not picking:
+            self.record.in_page += 1
+            return
         data = json.loads(pad.json)
-        url = BIDI_ROOT + data["testDigits"].removeprefix("../").replace("{i}", str((self.picked or 0) // data["digitsPerFile"]))
-        if not picking or url in self.sheets:
+        url = BIDI_ROOT + data["testDigits"].removeprefix("../").replace("{i}", str(self.picked // data["digitsPerFile"]))
+        if url in self.sheets:
             self.record.in_page += 1
             return
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,7 +29,8 @@ def replace_atomically(path: Path, folder: bool = False) -> Iterator[Path]:
     if folder:
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     else:
-        tmp = path.with_name(f".{path.name}.tmp")
+        # Unique per writer: two threads (two students' sessions) may write the same file at once.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         yield tmp
         # mkdtemp makes a private folder; what we write is readable by all, as a copy would be.

@@ -178,6 +178,7 @@ def test_clicking_a_scatter_point_shows_that_test_image(latent_page):
     assert np.abs(reconstruction - python_decode("vae-2", np.array(point, np.float32), label)).max() < 2
     assert len(page.ws_sent) == sent, "a pick sent a message to the server"
     # Moving the point off it (here with the z1 slider) takes the test image away.
+    assert page.locator(".picked-row").is_visible()
     page.locator("input.z1").focus()
     page.locator("input.z1").press("ArrowLeft")
     assert page.locator(".picked-row").is_hidden()

@@ -30,15 +30,17 @@ function exclusive(fn) {
   return run;
 }
 
-function digitFeed(state, label = state.label) {
-  return state.data.conditional ? { digit: new ort.Tensor("int64", BigInt64Array.from([BigInt(label)]), [1]) } : {};
+function digitFeed(data, label) {
+  return data.conditional ? { digit: new ort.Tensor("int64", BigInt64Array.from([BigInt(label)]), [1]) } : {};
 }
 
-// `label`: the conditional VAE's digit (the pad's own by default).
+// `label`: the conditional VAE's digit (the pad's own by default). The model is the one of the
+// moment of the call: a model switch while it waits for the session must not mix two models.
 async function decode(state, z, label = state.label) {
-  const s = await session(state.data.decoder);
+  const data = state.data;
+  const s = await session(data.decoder);
   const code = new ort.Tensor("float32", Float32Array.from(z), [1, z.length]);
-  const out = await exclusive(() => s.run({ code, ...digitFeed(state, label) }));
+  const out = await exclusive(() => s.run({ code, ...digitFeed(data, label) }));
   return out.image.data; // Float32Array(784), row-major 28x28 in [0, 1]
 }
 
@@ -60,9 +62,10 @@ function testSheet(data, index) {
 }
 
 async function encode(state, pixels) {
-  const s = await session(state.data.encoder);
+  const data = state.data;
+  const s = await session(data.encoder);
   const image = new ort.Tensor("float32", pixels, [1, 1, 28, 28]);
-  const out = await exclusive(() => s.run({ image, ...digitFeed(state) }));
+  const out = await exclusive(() => s.run({ image, ...digitFeed(data, state.label) }));
   if (out.mean) return { mean: Array.from(out.mean.data), sigma: Array.from(out.logvar.data, (v) => Math.exp(0.5 * v)) };
   return { mean: Array.from(out.code.data), sigma: null };
 }
@@ -147,6 +150,7 @@ function setup(root) {
   // model's chart: the point jumps to its code (kept inside the pad) and the digit is shown
   // beside its reconstruction. Nothing is sent to the server.
   state.link.onPick = (index, z, label) => {
+    if (index === null) return unpick(state); // the picked digit is not in the new model's chart
     state.z = clamp(state.data, z);
     state.pick = { index, label, z };
     refresh(state);
@@ -195,6 +199,11 @@ const clamp = (data, z) => z.map((v) => Math.min(data.high, Math.max(data.low, v
 // A move by this person (pad, sliders): decode there; a picked test digit's pictures go.
 function moved(state) {
   refresh(state);
+  state.link.pending = null; // a pick still to be found in a new model's chart is dropped too
+  unpick(state);
+}
+
+function unpick(state) {
   if (state.pick) {
     state.pick = null;
     state.pickedRow.hidden = true;
@@ -214,37 +223,44 @@ async function showPick(state) {
   const canDecode = state.mode !== "fallback";
   state.reconstruction.parentElement.querySelector("figcaption").textContent =
     canDecode ? "reconstruction" : "reconstruction (needs WebAssembly)";
-  try {
-    const [sheet, pixels] = await Promise.all([
-      testSheet(data, pick.index), canDecode ? decode(state, pick.z.map(Math.fround), pick.label) : null]);
-    if (state.pick !== pick) return; // moved off, or another digit picked, meanwhile
+  // Each picture on its own: a sheet that fails to load leaves the reconstruction, and the other way round.
+  const [sheet, pixels] = await Promise.allSettled([
+    testSheet(data, pick.index), canDecode ? decode(state, pick.z.map(Math.fround), pick.label) : Promise.resolve(null)]);
+  if (state.pick !== pick) return; // moved off, or another digit picked, meanwhile
+  const clear = (canvas) => canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+  if (sheet.status === "fulfilled") {
     const k = pick.index % data.digitsPerFile;
     const ctx = state.original.getContext("2d");
     ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(sheet, (k % 10) * 28, Math.floor(k / 10) * 28, 28, 28, 0, 0, state.original.width, state.original.height);
-    if (pixels) paint(state.reconstruction, pixels);
-    else state.reconstruction.getContext("2d").clearRect(0, 0, state.reconstruction.width, state.reconstruction.height);
-    // Read by the browser tests and benchmarks/app_latency.py.
-    Object.assign(state.picked.dataset, { index: String(pick.index), z: JSON.stringify(pick.z), model: data.model });
-    state.picked.dataset.updates = String(Number(state.picked.dataset.updates) + 1);
-  } catch (err) {
-    console.warn("latent pad: the picked test digit could not be shown", err);
-    if (state.pick === pick) state.pickedTitle.textContent += " (its picture could not be loaded: pick it again)";
+    ctx.drawImage(sheet.value, (k % 10) * 28, Math.floor(k / 10) * 28, 28, 28, 0, 0, state.original.width, state.original.height);
+  } else {
+    clear(state.original);
   }
+  if (pixels.status === "fulfilled" && pixels.value) paint(state.reconstruction, pixels.value);
+  else clear(state.reconstruction);
+  const failed = [sheet, pixels].filter((r) => r.status === "rejected");
+  if (failed.length) {
+    failed.forEach((r) => console.warn("latent pad: the picked test digit could not be shown", r.reason));
+    state.pickedTitle.textContent += sheet.status === "rejected"
+      ? " (the test image could not be loaded: pick it again)" : " (the reconstruction could not be decoded)";
+  }
+  // Read by the browser tests and benchmarks/app_latency.py.
+  Object.assign(state.picked.dataset, { index: String(pick.index), z: JSON.stringify(pick.z), model: data.model });
+  state.picked.dataset.updates = String(Number(state.picked.dataset.updates) + 1);
 }
 
 // Eight codes near the point, at the noise level of the sigma slider (the lesson's second
 // task): the same eight standard normal draws from Python (seeded), scaled by sigma.
 async function decodeNeighbours(state, z) {
-  const sigma = Number(state.sigma.value);
-  const noise = (state.data.noise || []).slice(0, state.neighbourCanvases.length);
+  const data = state.data, sigma = Number(state.sigma.value);
+  const noise = (data.noise || []).slice(0, state.neighbourCanvases.length);
   state.sigmaOut.textContent = sigma.toFixed(2);
   state.neighbours.hidden = !(sigma > 0 && noise.length);
   if (state.neighbours.hidden) return;
   const codes = noise.map(([a, b]) => [Math.fround(z[0] + sigma * a), Math.fround(z[1] + sigma * b)]);
-  const s = await session(state.data.decoder);
+  const s = await session(data.decoder);
   const code = new ort.Tensor("float32", Float32Array.from(codes.flat()), [codes.length, 2]);
-  const feed = state.data.conditional
+  const feed = data.conditional
     ? { digit: new ort.Tensor("int64", BigInt64Array.from(codes, () => BigInt(state.label)), [codes.length]) } : {};
   const out = await exclusive(() => s.run({ code, ...feed }));
   codes.forEach(([a, b], i) => {

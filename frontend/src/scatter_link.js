@@ -40,7 +40,8 @@ function place(gd) {
 }
 
 // Links the pad to the chart of Streamlit key `key` (`link.onPick(index, [z1, z2], label)` hears
-// of clicked test digits, and of test digit `link.pending` once found in a newly linked chart). Called on every render of the pad: a model switch brings a chart under
+// of clicked test digits, and of test digit `link.pending` once looked for in a newly linked
+// chart: `onPick(null)` if it is not there). Called on every render of the pad: a model switch brings a chart under
 // another key, and Streamlit may draw a chart anew. The chart may come after the pad in the page
 // and be drawn later: it is looked for until found.
 export function linkScatter(link, key) {
@@ -80,7 +81,7 @@ export function linkScatter(link, key) {
     if (link.pending != null) {
       const hit = findPoint(gd, link.pending);
       link.pending = null;
-      if (hit) link.onPick(...hit);
+      link.onPick(...(hit || [null])); // not found: the pick is dropped, not left showing another model's code
     }
   };
   attach();
