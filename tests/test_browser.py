@@ -186,6 +186,11 @@ def test_clicking_a_scatter_point_shows_that_test_image(latent_page):
     no_exception(page)
 
 
+def label_of(index: int) -> int:
+    from explorer.data import load_arrays
+    return int(load_arrays("mnist", train=False, download=False).labels[index])
+
+
 def test_picks_work_after_a_model_switch_and_a_page_switch(latent_page):
     page = latent_page
     open_latent(page)
@@ -198,7 +203,7 @@ def test_picks_work_after_a_model_switch_and_a_page_switch(latent_page):
     page.locator("[data-testid='stSelectbox']").first.click()
     page.get_by_role("option").filter(has_text="(cvae-2)").click()
     pick = wait_for_pick(page, before, index)
-    assert pick["model"] == "cvae-2" and "in cvae-2" in pick["title"]
+    assert pick["model"] == "cvae-2" and pick["title"].endswith(f"in cvae-2, reconstructed with its own label, {label_of(index)}")
     wait_until_idle(page)
     plot = page.locator(".st-key-scatter_cvae-2 .js-plotly-plot").first
     code, label = plot.evaluate("""(gd, i) => { for (const d of gd._fullData) for (let k = 0; k < d.x.length; k++)

@@ -218,7 +218,9 @@ function unpick(state) {
 async function showPick(state) {
   const pick = state.pick, data = state.data;
   const [a, b] = pick.z;
-  state.pickedTitle.textContent = `Test image #${pick.index} (a ${pick.label}), at (${a.toFixed(2)}, ${b.toFixed(2)}) in ${data.model}`;
+  state.pickedTitle.textContent = `Test image #${pick.index} (a ${pick.label}), at (${a.toFixed(2)}, ${b.toFixed(2)}) in ${data.model}` +
+    // The pad decodes with the label of its buttons; the reconstruction with the digit's own.
+    (data.conditional ? `, reconstructed with its own label, ${pick.label}` : "");
   state.pickedRow.hidden = false;
   const canDecode = state.mode !== "fallback";
   state.reconstruction.parentElement.querySelector("figcaption").textContent =
