@@ -228,6 +228,34 @@ def test_picks_work_after_a_model_switch_and_a_page_switch(latent_page):
     no_exception(page)
 
 
+def test_a_move_during_a_model_switch_drops_the_pick(latent_page):
+    """A pick follows a model switch only until the person moves: whichever comes first, the new
+    model's chart or a move made as the pad gets the new model, the move wins (the pick is not
+    shown and the point stays where it was moved). The chart usually arrives within the same
+    render, so this cannot force the order in which the pad hears of the two."""
+    page = latent_page
+    open_latent(page)
+    before = picks_shown(page)
+    click_test_digit(page, trace=4, point=3)
+    wait_for_pick(page, before)
+    page.mouse.wheel(0, -10_000)
+    z1 = page.locator("input.z1")
+    old_range = z1.get_attribute("max")
+    page.locator("[data-testid='stSelectbox']").first.click()
+    page.get_by_role("option").filter(has_text="(conv_ae-2)").click()
+    # The pad has the new model's range (its fragment reran); the page's rerun with the new chart follows.
+    page.wait_for_function("([e, old]) => e.max !== old", arg=[z1.element_handle(), old_range], polling="raf",
+                           timeout=30_000)
+    z1.press("ArrowRight")  # before (or as) the new chart arrives
+    moved = json.loads(page.locator("canvas.pad").get_attribute("data-z"))
+    wait_until_idle(page)
+    page.locator(".st-key-scatter_conv_ae-2 .js-plotly-plot").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)  # the pad links the new chart within a few hundred ms
+    assert page.locator(".picked-row").is_hidden()
+    assert json.loads(page.locator("canvas.pad").get_attribute("data-z")) == moved
+    no_exception(page)
+
+
 def digit_png() -> bytes:
     image = Image.new("RGB", (240, 300), "white")
     ImageDraw.Draw(image).line([(50, 50), (190, 50), (110, 260)], fill="black", width=18)
