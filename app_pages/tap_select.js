@@ -1,5 +1,6 @@
-// Scatter charts of a linked selection (linked_scatter.py) and the latent page's scatter, in the page itself. Registered once
-// per browser tab; Streamlit calls this on every render of the (invisible) element.
+// Scatter charts of a linked selection (linked_scatter.py) and the latent page's scatter, in the
+// page itself. Registered once per browser tab; Streamlit calls this on every render of the
+// (invisible) element.
 //
 // 1. On a phone a tap on a point must select it, as a click does. Plotly selects the point its
 //    hover found, and a mouse hovers before it clicks; a finger does not, so Plotly's tap found
