@@ -134,11 +134,13 @@ def fit(
     resume: bool = False,
     progress: bool = True,
     callback: Callable[[Autoencoder, int, dict], None] | None = None,
+    bar_line: int | None = None,
 ) -> TrainResult:
     """Train `model` in place on `train` (uint8 images already on any device).
 
     `callback(model, step, logs)` runs before the first step (step 0, empty logs) and after
-    every step (1..total) with that step's logged losses: the training history uses it."""
+    every step (1..total) with that step's logged losses: the training history uses it.
+    `bar_line`: the terminal line of the progress bar, when several runs share a terminal."""
     seed_everything(config.seed)
     keep_freed_memory()
     prepare(model, device)
@@ -174,7 +176,7 @@ def fit(
         model.train()
         perm = torch.randperm(n, generator=order_rng).to(device)
         bar = tqdm(range(steps_per_epoch), desc=f"{desc} {epoch + 1}/{config.epochs}",
-                   leave=False, disable=not progress, mininterval=0.5)
+                   leave=False, disable=not progress, mininterval=0.5, position=bar_line)
         # Sums stay on the device; a loss becomes a Python number only when it is shown,
         # so a step never waits for queued GPU work.
         total = torch.zeros((), device=device)

@@ -83,6 +83,57 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
+def test_ctrl_c_stops_every_worker(tmp_path):
+    """Ctrl-C during a two-at-a-time run: the workers stop at once (no checkpoint is written
+    after the exit), nothing is released, and the message names the command that continues."""
+    checkpoints = tmp_path / "ckpt" / "mnist"
+    proc = subprocess.Popen([sys.executable, "train_all.py", "--quick", "--no-progress", "--jobs", "2", "--epochs", "500",
+                             "--models", "conv_ae-2", "vae-2", "--out", str(tmp_path / "pt"), "--checkpoints",
+                             str(tmp_path / "ckpt")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        while len(list(checkpoints.glob("*/ckpt.pt"))) < 2 and proc.poll() is None:
+            time.sleep(0.05)  # polling for the files: both workers are training once both exist
+        proc.send_signal(signal.SIGINT)
+        output = proc.communicate(timeout=60)[0]
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, output[-2000:]
+    assert "python train_all.py --resume --models conv_ae-2 vae-2" in output
+    stamps = {p: p.stat().st_mtime_ns for p in checkpoints.glob("*/ckpt.pt")}
+    time.sleep(2)
+    assert stamps and {p: p.stat().st_mtime_ns for p in checkpoints.glob("*/ckpt.pt")} == stamps
+    assert not (tmp_path / "pt" / "mnist" / "conv_ae-2").exists()
+
+
+@pytest.mark.slow
+def test_two_at_a_time_trains_what_one_at_a_time_does(tmp_path):
+    """--jobs 2 (the default on a 2-core CPU) runs each model in a worker process with one thread:
+    the same recipe as --jobs 1, so the weights agree up to the order of float sums."""
+    _, one = run_quick(tmp_path / "one", "--models", "vae-2", "ae-32", "--jobs", "1")
+    _, two = run_quick(tmp_path / "two", "--models", "vae-2", "ae-32", "--jobs", "2")
+    for name in ("vae-2", "ae-32"):
+        wa, wb = load_file(one / name / "model.safetensors"), load_file(two / name / "model.safetensors")
+        assert all(torch.allclose(wa[k].float(), wb[k].float(), atol=2e-3) for k in wa), name
+        card = json.loads((two / name / "card.json").read_text())
+        assert (card["jobs"], card["threads"]) == (2, max(1, torch.get_num_threads() // 2))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_model_that_fails_costs_only_itself(tmp_path, capsys, jobs):
+    """A damaged resume checkpoint makes that model fail: the others are still released, and the
+    run ends with a non-zero code and the command that retries just the failed one."""
+    damaged = tmp_path / "ckpt" / "mnist" / "vae-2" / "ckpt.pt"
+    damaged.parent.mkdir(parents=True)
+    damaged.write_bytes(b"not a checkpoint")
+    code, folder = run_quick(tmp_path, "--models", "vae-2", "ae-32", "--resume", "--jobs", jobs)
+    assert code == 1
+    assert (folder / "ae-32" / "model.safetensors").is_file() and not (folder / "vae-2").exists()
+    err = capsys.readouterr().err
+    assert "vae-2 failed" in err and "python train_all.py --resume --models vae-2\n" in err
+
+
+@pytest.mark.slow
 def test_a_killed_run_resumes_to_the_same_weights(tmp_path):
     """train_all.py in its own process, killed with SIGKILL once an epoch's checkpoint exists
     (so during the next epoch), then `--resume`: the last good weights were never touched,
