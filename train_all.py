@@ -221,14 +221,21 @@ def last_seconds(args, name: str) -> float:
     return 0.0
 
 
+def line_start(stream) -> str:
+    """Where a line printed over the workers' progress bars must start: at column 0 of a cleared
+    line. A bar leaves the cursor at its end, and a line printed there would break in two; the
+    bars then redraw one line lower."""
+    return "\r\033[K" if stream.isatty() else ""
+
+
 def report(card: dict) -> None:
     h = card["headline"]
-    print(f"{card['name']:22s} {card['train_config']['epochs']:3d} epochs {card['seconds']:7.1f} s   "
-          f"{h['metric']} = {h['value']:.4f}", flush=True)
+    print(f"{line_start(sys.stdout)}{card['name']:22s} {card['train_config']['epochs']:3d} epochs "
+          f"{card['seconds']:7.1f} s   {h['metric']} = {h['value']:.4f}", flush=True)
 
 
 def report_failure(name: str, trace: str) -> None:
-    print(f"error: {name} failed:\n{trace}", file=sys.stderr, flush=True)
+    print(f"{line_start(sys.stderr)}error: {name} failed:\n{trace}", file=sys.stderr, flush=True)
 
 
 def resume_hint(names: list[str]) -> str:
