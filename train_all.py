@@ -17,9 +17,9 @@ default list) trains the small digit CNN of explorer/classifier.py, which the la
 runs to colour the plane by the digit each decode reads as, into `pretrained/<dataset>/classifier/`.
 
 On a CPU with two or more cores two models train at once, each in its own process with half the
-threads, longest first (by the time in each model's last card): the small models use two threads
-badly, and two single-thread runs side by side got through 1.3 to 1.6 times the steps of one
-two-thread run on the 2-core CPU (README, "Train"). `--jobs 1` trains one at a time.
+threads, longest first (by the time in each model's last card): many models use a second thread
+badly, so the whole run finishes sooner (30.6 min against 41.8 on the 2-core CPU: README, "Train").
+`--jobs 1` trains one at a time.
 """
 
 from __future__ import annotations
@@ -199,15 +199,19 @@ def init_worker(args, pca: PCABaseline, threads: int, bar_lines) -> None:
                    bar_line=bar_lines.get())  # a line of the terminal for this worker's progress bars
 
 
-def train_in_worker(name: str) -> tuple[str, dict | None, str]:
-    """(name, card, "") or (name, None, the traceback): a failure comes back as text, so the
-    parent knows which model failed and the worker goes on to the next."""
-    w = _worker
+def attempt(name: str, args, device, train: Split, test: Split, pca: PCABaseline, data_hash: str,
+            bar_line: int | None = None) -> tuple[str, dict | None, str]:
+    """(name, card, "") or (name, None, the traceback): one failed model must not cost the others,
+    and from a worker the failure comes back as text, so the parent knows which model it was."""
     try:
-        return name, train_any(name, w["args"], w["device"], w["train"], w["test"], w["pca"], w["data_hash"],
-                               w["bar_line"]), ""
-    except Exception:  # noqa: BLE001 - one failed model must not cost the others
+        return name, train_any(name, args, device, train, test, pca, data_hash, bar_line), ""
+    except Exception:  # noqa: BLE001 - reported by `keep`, and the run exits with 1
         return name, None, traceback.format_exc()
+
+
+def train_in_worker(name: str) -> tuple[str, dict | None, str]:
+    w = _worker
+    return attempt(name, w["args"], w["device"], w["train"], w["test"], w["pca"], w["data_hash"], w["bar_line"])
 
 
 def last_seconds(args, name: str) -> float:
@@ -234,8 +238,15 @@ def report(card: dict) -> None:
           f"{card['seconds']:7.1f} s   {h['metric']} = {h['value']:.4f}", flush=True)
 
 
-def report_failure(name: str, trace: str) -> None:
-    print(f"{line_start(sys.stderr)}error: {name} failed:\n{trace}", file=sys.stderr, flush=True)
+def keep(outcome: tuple[str, dict | None, str], cards: list[dict], failed: list[str]) -> None:
+    """Print one model's outcome and add it to the run's cards or failures."""
+    name, card, trace = outcome
+    if card is None:
+        failed.append(name)
+        print(f"{line_start(sys.stderr)}error: {name} failed:\n{trace}", file=sys.stderr, flush=True)
+    else:
+        cards.append(card)
+        report(card)
 
 
 def resume_hint(names: list[str]) -> str:
@@ -252,13 +263,8 @@ def train_in_parallel(names: list[str], args, pca: PCABaseline, threads: int) ->
     order = sorted(names, key=lambda n: -last_seconds(args, n))
     pool = context.Pool(args.jobs, initializer=init_worker, initargs=(args, pca, threads, bar_lines))
     try:
-        for name, card, trace in pool.imap_unordered(train_in_worker, order):
-            if card is None:
-                failed.append(name)
-                report_failure(name, trace)
-            else:
-                cards.append(card)
-                report(card)
+        for outcome in pool.imap_unordered(train_in_worker, order):
+            keep(outcome, cards, failed)
     except KeyboardInterrupt:
         # Stop the workers mid-step: their checkpoints are written atomically after each epoch,
         # so --resume continues from the last one, and nothing half-trained was released.
@@ -278,15 +284,11 @@ def train_in_turn(names: list[str], args, device, train: Split, test: Split, pca
     cards, failed = [], []
     for name in names:
         try:
-            cards.append(train_any(name, args, device, train, test, pca, data_hash))
-            report(cards[-1])
+            keep(attempt(name, args, device, train, test, pca, data_hash), cards, failed)
         except KeyboardInterrupt:
             print(f"\nInterrupted during {name}. Released weights are untouched; "
                   f"{resume_hint(names[names.index(name):])}")
             return cards, failed, True
-        except Exception:  # noqa: BLE001 - one failed model must not cost the others
-            failed.append(name)
-            report_failure(name, traceback.format_exc())
     return cards, failed, False
 
 
