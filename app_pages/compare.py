@@ -109,7 +109,6 @@ def main() -> None:
     st.title("Autoencoder against PCA")
     ui.intro("PCA is the best <i>linear</i> way to squeeze digits into a few numbers; an autoencoder can bend. "
              "<b>Click a point or lasso some in one chart</b> and see where the same digits land in the others.")
-    linked_scatter.init("cmp")
     ui.data_or_stop()
     scatters()
     st.subheader("How well each 2-D code reconstructs and separates digits")

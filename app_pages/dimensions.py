@@ -159,7 +159,6 @@ def main() -> None:
     st.title("More than two dimensions")
     ui.intro("A 32-number code cannot be drawn as a plane. <b>Move one number at a time</b> to see what it does, "
              "and <b>click or lasso points</b> in a 2-D map of all 32 numbers to find the same digits in PCA's views.")
-    linked_scatter.init("dims")
     ui.data_or_stop()
     models = [n for n in ui.names_for("latent", latent_dim=32)]
     if not models:

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from app_pages import latent_pictures as pictures
-from app_pages.linked_scatter import tap_select
+from app_pages.components.tap_select import tap_select
 from app_pages import ui
 from app_pages.components.onnx_pad import onnx_pad
 from explorer.plane_reading import summarise

@@ -1,9 +1,9 @@
-"""The "More than two dimensions" page through AppTest, on the shipped weights and maps, and the
-selection both pages with linked scatters share (app_pages/linked_scatter.py)."""
+"""The "More than two dimensions" page through AppTest, on the shipped weights and maps, and what
+both pages with linked scatters hand their charts (app_pages/linked_scatter.py; selecting in them
+happens in the page and is checked in Chromium, tests/test_browser_linked.py)."""
 
 import base64
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from explorer.data import load_arrays
 from explorer.onnx_models import load_onnx
+from explorer.shipped import load_pca
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 180  # the first run encodes the 10,000 test digits
@@ -43,7 +44,8 @@ def test_the_page_shows_every_unit_of_the_chosen_model():
     changes = [float(r.rsplit("change ", 1)[1]) for r in rows]
     assert changes == sorted(changes, reverse=True)  # sorted by how much they change the image
     assert not at.info  # the shipped t-SNE map was found
-    assert any("scikit-learn" in c.value and "seed 0" in c.value for c in at.caption)
+    note = charts(at)["note"]  # drawn beside the charts: where the t-SNE map comes from
+    assert "scikit-learn" in note and "seed 0" in note
 
 
 def test_another_digit_or_model_redraws_the_grid():
@@ -80,50 +82,46 @@ def test_the_sparse_readout_counts_the_active_units_it_draws():
     assert "test image #4" in sentence
 
 
-def decode(value):
-    """Plotly's JSON packs numpy arrays as {"dtype", "bdata", "shape"}."""
-    if isinstance(value, dict) and "bdata" in value:
-        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        return array.reshape([int(s) for s in str(value.get("shape", len(array))).split(",")])
-    return np.asarray(value)
+def charts(at: AppTest) -> dict:
+    """The data the linked charts component (app_pages/components/linked_charts.py) was mounted with."""
+    mounted = [e for e in at.get("bidi_component") if e.proto.component_name == "linked_charts"]
+    assert len(mounted) == 1
+    return json.loads(mounted[0].proto.json)
 
 
-def highlighted(at: AppTest) -> list[list[int]]:
-    """Per linked scatter, the test indices drawn at full opacity."""
-    charts = []
-    for chart in at.get("plotly_chart"):
-        data = json.loads(chart.proto.spec)["data"]
-        if [t["type"] for t in data] != ["scattergl"]:
-            continue  # not a linked scatter (one WebGL trace): the bar chart, the size chart
-        shown = []
-        for trace in data:
-            index = decode(trace["customdata"])[:, 0].astype(int)
-            opacity = np.broadcast_to(decode(trace["marker"].get("opacity", 1.0)), index.shape)
-            shown += index[opacity == 1].tolist()
-        charts.append(sorted(shown))
-    return charts
+def points(view: dict) -> np.ndarray:
+    """A view's (n, 2) coordinates, unpacked from their 16-bit steps as linked_charts.js does."""
+    steps = np.frombuffer(base64.b64decode(view["xy"]), dtype="<u2").reshape(-1, 2)
+    low, high = np.array(view["scale"]).T
+    return low + steps / 65535 * (high - low)
 
 
-@pytest.mark.parametrize("page, prefix, charts", [("dimensions", "dims", 3), ("compare", "cmp", 3)])
-def test_one_selection_draws_every_chart_and_the_caption(page, prefix, charts):
+@pytest.mark.parametrize("page, titles", [
+    ("dimensions", ["t-SNE of conv_ae-32's codes", "PCA-2 of the pixels", "PCA-2 of conv_ae-32's codes"]),
+    ("compare", ["PCA-2", "conv_ae-2", "conv_vae-2"])])
+def test_the_linked_charts_get_the_first_test_digits_in_every_view(page, titles):
     at = open_page(page)
-    assert [len(h) for h in highlighted(at)] == [3000] * charts
-    at.session_state[f"{prefix}_selected"] = [5, 17, 2999]
-    at.run()
-    assert highlighted(at) == [[5, 17, 2999]] * charts
-    assert any(re.search(r"\*\*3 selected\.\*\*", c.value) for c in at.caption)
-    clear = at.button(key=f"{prefix}_clear")
-    assert not clear.disabled
-    clear.click().run()
-    assert not at.exception and at.session_state[f"{prefix}_selected"] == []
-    assert [len(h) for h in highlighted(at)] == [3000] * charts
-    assert not any("selected.**" in c.value for c in at.caption)
-    assert at.button(key=f"{prefix}_clear").disabled
+    data = charts(at)
+    assert [v["title"] for v in data["views"]] == titles
+    labels = np.frombuffer(base64.b64decode(data["labels"]), dtype=np.uint8)
+    test = load_arrays("mnist", train=False, download=False)
+    assert np.array_equal(labels, test.labels[:3000])
+    # The PCA view is the shipped PCA's plane of those same digits, to well under a pixel.
+    pca = next(v for v in data["views"] if v["title"].startswith("PCA-2") and "codes" not in v["title"])
+    expected = load_pca("mnist").first(2).encode(test.float_images(slice(3000)))
+    span = np.ptp(expected, axis=0)
+    assert np.abs(points(pca) - expected).max(0).tolist() <= (span / 65535 * 0.51 + 1e-6).tolist()
+    for view in data["views"]:  # the axes hold the bulk: at most ~1% of points pinned to an edge per axis
+        xy = points(view)
+        (x0, x1), (y0, y1) = view["range"]
+        assert ((xy[:, 0] < x0) | (xy[:, 0] > x1)).mean() <= 0.011 and ((xy[:, 1] < y0) | (xy[:, 1] > y1)).mean() <= 0.011
 
 
-def test_the_selection_survives_a_model_change():
+def test_a_model_change_keeps_the_page_s_selection_key_and_redraws_the_views():
     at = open_page()
-    at.session_state["dims_selected"] = [42]
-    at.run()
+    before = charts(at)
     at.selectbox(key="dims_model").set_value("sparse_ae-32").run()
-    assert highlighted(at) == [[42]] * 3
+    after = charts(at)
+    assert after["id"] == before["id"] == "dims"  # linked_charts.js keeps the selection per id
+    assert after["views"][2]["title"] == "PCA-2 of sparse_ae-32's codes" and after["views"][2] != before["views"][2]
+    assert after["views"][1] == before["views"][1]  # the pixels' PCA does not depend on the model

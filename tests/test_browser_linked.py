@@ -1,12 +1,15 @@
 """Issue 10's check, in a real browser, on both pages with linked scatters (AE against PCA, and
 More than two dimensions): a click on one point selects that test digit in every chart and the
-caption counts it; Clear selection empties every chart; on a phone a tap does the same.
+count says so; Clear selection, a click on the selected point, on empty space or a double-click
+empty every chart; a lasso selects the same digits everywhere; on a phone a tap does the same,
+and a finger lassoes once Lasso is on (and scrolls, selecting nothing, while it is off).
 
-What a chart highlights is read from the figure Plotly is drawing (`gd.data`: the markers'
-opacity, with each point's test index in its customdata), so the check is "the same test
-digits in every chart", not "something changed"."""
+The charts are canvases (app_pages/components/linked_charts.js). Each says what it draws at full
+opacity (`data-highlighted`: "all" or the test indices) and where it draws a test digit
+(`canvas.pointAt(i)`), so the check is "the same test digits in every chart", not "something
+changed"."""
 
-import re
+import time
 
 import pytest
 
@@ -16,104 +19,81 @@ from tests.test_browser import browser, server  # noqa: F401
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-PAGES = {"compare": ("Autoencoder against PCA", 3), "dimensions": ("More than two dimensions", 3)}
+PAGES = {"compare": "Autoencoder against PCA", "dimensions": "More than two dimensions"}
 DESKTOP = {"viewport": {"width": 1280, "height": 720}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
-
-# Per chart, the test indices drawn at full opacity: every point when nothing is selected.
-HIGHLIGHTED = """() => {
-    const list = v => (Array.isArray(v) || ArrayBuffer.isView(v)) ? Array.from(v) : null;
-    return [...document.querySelectorAll('.js-plotly-plot')].filter(gd => gd._fullData && gd._fullData.length === 1 && gd._fullData[0].type === 'scattergl')
-        .map(gd => gd._fullData.flatMap(t => {
-            const opacity = list(t.marker.opacity);
-            return list(t.customdata).map((c, i) => [list(c)[0], opacity ? opacity[i] : (t.marker.opacity ?? 1)]);
-        }).filter(([, o]) => o === 1).map(([c]) => c).sort((a, b) => a - b));
-}"""
+EVERYTHING = list(range(3000))
 
 
 def open_page(browser, server, path: str, device: dict):
     context = browser.new_context(**device)
     page = context.new_page()
     page.goto(f"{server}/{path}")
-    page.get_by_role("heading", name=PAGES[path][0]).first.wait_for(timeout=120_000)
-    wait_for_charts(page, PAGES[path][1])
+    page.get_by_role("heading", name=PAGES[path]).first.wait_for(timeout=120_000)
+    wait_until_idle(page, 180_000)
+    charts(page).nth(2).wait_for(timeout=60_000)
     return context, page
 
 
-def wait_for_charts(page, count: int, timeout: float = 180_000) -> None:
-    wait_until_idle(page, timeout)
-    page.wait_for_function(f"() => ({HIGHLIGHTED})().length === {count}", timeout=timeout)
+def charts(page):
+    return page.locator("canvas.scatter")  # locators see into the component's shadow root
 
 
 def highlighted(page) -> list[list[int]]:
-    return page.evaluate(HIGHLIGHTED)
+    """Per chart, the test indices drawn at full opacity."""
+    drawn = charts(page).evaluate_all("cs => cs.map(c => c.dataset.highlighted)")
+    return [EVERYTHING if d == "all" else [int(i) for i in d.split(",")] for d in drawn]
 
 
-def point_on_screen(page, chart: int, point: int = 18) -> tuple[float, float]:
-    """Where Plotly draws one point (test digit `point`, a 3) of one chart, by its own axis
-    mapping, scrolled into view."""
-    plot = page.locator(".js-plotly-plot").nth(chart)
-    plot.scroll_into_view_if_needed()
-    plot.evaluate("gd => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-    return tuple(plot.evaluate(f"""gd => {{
-        const L = gd._fullLayout, t = gd._fullData[0], r = gd.getBoundingClientRect();
-        return [r.left + L._size.l + L.xaxis.l2p(t.x[{point}]), r.top + L._size.t + L.yaxis.l2p(t.y[{point}])];
-    }}"""))
+def wait_for(page, expected: list[int], timeout: float = 10.0) -> None:
+    """Until every one of the three charts highlights exactly `expected`."""
+    deadline = time.monotonic() + timeout
+    while (drawn := highlighted(page)) != [expected] * 3:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the charts highlight {[d[:5] for d in drawn]} (first five), not {expected[:5]}")
+        page.wait_for_timeout(50)
+
+
+def point_on_screen(page, chart: int, index: int = 18) -> tuple[float, float]:
+    """Where one chart draws test digit `index` (18 is a 3), scrolled into view."""
+    canvas = charts(page).nth(chart)
+    canvas.scroll_into_view_if_needed()
+    settle(canvas)
+    return tuple(canvas.evaluate(f"c => c.pointAt({index})"))
 
 
 def hover(page, x: float, y: float) -> int:
-    """Move the pointer to (x, y) and return the test index its hover label names: points overlap,
-    and Plotly picks the one on top, which a person sees in the label."""
+    """Move the mouse to (x, y) and return the test index its label names: points overlap, and
+    the one picked is the one the label shows."""
     page.mouse.move(x, y)
-    label = page.locator(".hoverlayer .hovertext").first
+    label = page.locator(".tooltip:not([hidden])")
     label.wait_for(timeout=10_000)
-    return int(re.search(r"test image #(\d+)", label.text_content()).group(1))
+    return int(label.text_content().split("test image #")[1].split(" ")[0])
 
 
-def wait_for_selection(page, expected: list[int], timeout: float = 60_000) -> None:
-    page.wait_for_function(f"() => {{ const h = ({HIGHLIGHTED})(); return h.length > 0 && "
-                           f"h.every(s => JSON.stringify(s) === {str(expected)!r}); }}", timeout=timeout)
-
-
-def wait_for_one_selected(page, timeout: float = 60_000) -> int:
-    """Until every chart highlights the same single test digit; returns its index."""
-    page.wait_for_function(f"() => {{ const h = ({HIGHLIGHTED})(); return h.length === 3 && "
-                           f"h.every(s => s.length === 1 && s[0] === h[0][0]); }}", timeout=timeout)
-    return highlighted(page)[0][0]
-
-
-def distance_to(page, chart: int, index: int, x: float, y: float) -> float:
-    """Screen distance from (x, y) to where the chart draws test digit `index`."""
-    plot = page.locator(".js-plotly-plot").nth(chart)
-    px, py = plot.evaluate(f"""gd => {{
-        const L = gd._fullLayout, r = gd.getBoundingClientRect();
-        for (const t of gd._fullData) for (let i = 0; i < t.x.length; i++)
-            if (t.customdata[i][0] === {index})
-                return [r.left + L._size.l + L.xaxis.l2p(t.x[i]), r.top + L._size.t + L.yaxis.l2p(t.y[i])];
-    }}""")
-    return ((px - x) ** 2 + (py - y) ** 2) ** 0.5
+def clear_button(page):
+    return page.get_by_role("button", name="Clear selection")
 
 
 @pytest.mark.parametrize("path", list(PAGES))
 def test_click_selects_one_digit_everywhere_and_clear_empties_every_chart(server, browser, path):
     context, page = open_page(browser, server, path, DESKTOP)
     try:
-        everything = highlighted(page)
-        assert all(len(h) == 3000 for h in everything)  # nothing selected: every point drawn in full
+        assert highlighted(page) == [EVERYTHING] * 3  # nothing selected: every point drawn in full
+        assert clear_button(page).is_disabled()
         chart = 1  # not the first chart: the selection must reach the ones before it too
         x, y = point_on_screen(page, chart)
         wanted = hover(page, x, y)  # hover first, as a person does
         page.mouse.click(x, y)
-        wait_for_selection(page, [wanted])
-        page.get_by_text("1 selected.").first.wait_for(timeout=30_000)
+        wait_for(page, [wanted])
+        page.get_by_text(f"1 selected: test image #{wanted}, a ").wait_for(timeout=10_000)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"{path}_selected_1280.png")
 
-        page.get_by_role("button", name="Clear selection").click()
-        wait_for_charts(page, PAGES[path][1])
-        page.wait_for_function(f"() => ({HIGHLIGHTED})().every(h => h.length === 3000)", timeout=60_000)
-        assert page.get_by_text("selected.").count() == 0
-        assert page.get_by_role("button", name="Clear selection").is_disabled()
+        clear_button(page).click()
+        wait_for(page, EVERYTHING)
+        assert page.get_by_text("Nothing selected.").is_visible()
+        assert clear_button(page).is_disabled()
         assert page.locator("[data-testid='stException']").count() == 0
     finally:
         context.close()
@@ -126,12 +106,9 @@ def test_clicking_the_selected_point_again_clears_it(server, browser, path):
         x, y = point_on_screen(page, 0)
         wanted = hover(page, x, y)
         page.mouse.click(x, y)
-        wait_for_selection(page, [wanted])
-        x, y = point_on_screen(page, 0)  # the charts were drawn anew: the same point, in the new chart
-        assert hover(page, x, y) == wanted
+        wait_for(page, [wanted])
         page.mouse.click(x, y)
-        page.wait_for_function(f"() => ({HIGHLIGHTED})().length === 3 && ({HIGHLIGHTED})().every(h => h.length === 3000)",
-                               timeout=60_000)
+        wait_for(page, EVERYTHING)
     finally:
         context.close()
 
@@ -143,100 +120,152 @@ def test_tapping_a_point_on_a_phone_selects_it_everywhere(server, browser, path)
         chart = 2
         x, y = point_on_screen(page, chart)
         page.touchscreen.tap(x, y)
-        # A phone shows no hover label before the tap: the digit that lights up in every chart is
-        # one drawn under the finger (points overlap; Plotly picks the one on top).
-        picked = wait_for_one_selected(page)
-        assert distance_to(page, chart, picked, *point_on_screen(page, chart)) < 8
-        page.get_by_text("1 selected.").first.wait_for(timeout=30_000)
+        # A phone shows no label before the tap: the digit that lights up everywhere is the one
+        # nearest the finger (test digit 18 or one drawn on top of it).
+        charts(page).nth(chart).evaluate("c => new Promise(done => { const t = setInterval(() => { "
+                                         "if (c.dataset.highlighted !== 'all') { clearInterval(t); done(); } }, 50); })")
+        picked = highlighted(page)[chart]
+        assert len(picked) == 1
+        wait_for(page, picked)
+        px, py = point_on_screen(page, chart, picked[0])
+        assert ((px - x) ** 2 + (py - y) ** 2) ** 0.5 < 8
+        # The count and Clear selection stay on screen while the phone shows the third chart.
+        status = page.get_by_text(f"1 selected: test image #{picked[0]}, a ")
+        box = status.bounding_box()
+        assert status.is_visible() and 0 <= box["y"] and box["y"] + box["height"] <= 844
+        assert clear_button(page).is_enabled()
         page.screenshot(path=SCREENSHOTS / f"{path}_selected_390.png")
         assert page.locator("[data-testid='stException']").count() == 0
     finally:
         context.close()
 
 
-def test_a_lasso_from_the_toolbar_selects_the_same_digits_everywhere(server, browser):
+def inside_square(page, chart: int, cx: float, cy: float, r: float) -> set[int]:
+    """The test digits a chart draws inside the square of half-side r round (cx, cy)."""
+    return set(charts(page).nth(chart).evaluate(f"""c => [...Array(3000).keys()].filter(i => {{
+        const [x, y] = c.pointAt(i); return Math.abs(x - {cx}) < {r} && Math.abs(y - {cy}) < {r}; }})"""))
+
+
+def wait_for_lasso(page, chart: int, cx: float, cy: float, r: float) -> list[int]:
+    """Until every chart highlights the same digits, those the square lasso drawn round (cx, cy)
+    holds: every point 3 px or more inside it, none 3 px or more outside (the lasso is the path
+    the pointer events traced, so points on its edge may go either way). Returns them."""
+    wait_for_agreement(page)
+    chosen = set(highlighted(page)[0])
+    sure, possible = inside_square(page, chart, cx, cy, r - 3), inside_square(page, chart, cx, cy, r + 3)
+    assert 1 < len(sure) and len(possible) < 3000
+    assert sure <= chosen <= possible, (len(sure), len(chosen), len(possible))
+    return sorted(chosen)
+
+
+def wait_for_agreement(page, timeout: float = 10.0) -> None:
+    """Until the three charts highlight the same digits, and not all of them."""
+    deadline = time.monotonic() + timeout
+    while not ((drawn := highlighted(page))[0] != EVERYTHING and drawn == [drawn[0]] * 3):
+        assert time.monotonic() < deadline, "the charts do not agree on a selection"
+        page.wait_for_timeout(50)
+
+
+def square_path(cx: float, cy: float, r: float, steps: int = 8) -> list[tuple[float, float]]:
+    corners = [(cx - r, cy - r), (cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r), (cx - r, cy - r)]
+    return [corners[0]] + [(a[0] + (b[0] - a[0]) * k / steps, a[1] + (b[1] - a[1]) * k / steps)
+                           for a, b in zip(corners, corners[1:]) for k in range(1, steps + 1)]
+
+
+def test_a_mouse_lasso_selects_the_digits_inside_it_everywhere(server, browser):
     context, page = open_page(browser, server, "dimensions", DESKTOP)
     try:
-        plot = page.locator(".js-plotly-plot").first  # the t-SNE map
-        plot.scroll_into_view_if_needed()
-        box = plot.locator(".nsewdrag").first.bounding_box()
-        plot.hover()  # the toolbar shows while the pointer is over the chart
-        plot.locator(".modebar-btn[data-val='lasso']").first.click()
+        canvas = charts(page).first  # the t-SNE map
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
         cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] * 0.2
-        page.mouse.move(cx - r, cy - r)
+        path = square_path(cx, cy, r)
+        page.mouse.move(*path[0])
         page.mouse.down()
-        for x, y in [(cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r), (cx - r, cy - r)]:
-            page.mouse.move(x, y, steps=8)
+        for x, y in path[1:]:
+            page.mouse.move(x, y)
         page.mouse.up()
-        page.wait_for_function(f"() => {{ const h = ({HIGHLIGHTED})(); return h.length === 3 && h[0].length > 1 && "
-                               f"h[0].length < 3000 && h.every(s => JSON.stringify(s) === JSON.stringify(h[0])); }}",
-                               timeout=60_000)
-        count = len(highlighted(page)[0])
-        page.get_by_text(f"{count} selected.").first.wait_for(timeout=30_000)
+        expected = wait_for_lasso(page, 0, cx, cy, r)
+        page.get_by_text(f"{len(expected)} selected.").wait_for(timeout=10_000)
+        page.screenshot(path=SCREENSHOTS / "dimensions_lasso_1280.png")
     finally:
         context.close()
-
-
-EMPTY_SPOT = """gd => {
-    // A spot of the plot area at least 25 px from every drawn point (outliers included).
-    const L = gd._fullLayout, r = gd.getBoundingClientRect(), s = L._size, pts = [];
-    for (const t of gd._fullData) for (let i = 0; i < t.x.length; i++) pts.push([L.xaxis.l2p(t.x[i]), L.yaxis.l2p(t.y[i])]);
-    for (let y = 12; y < s.h - 12; y += 6) for (let x = 12; x < s.w - 12; x += 6)
-        if (pts.every(([px, py]) => Math.hypot(px - x, py - y) > 25)) return [r.left + s.l + x, r.top + s.t + y];
-    return null;
-}"""
 
 
 @pytest.mark.parametrize("path", list(PAGES))
 def test_a_click_or_double_click_on_empty_space_clears_the_selection(server, browser, path):
     context, page = open_page(browser, server, path, DESKTOP)
-    everything = f"() => ({HIGHLIGHTED})().length === 3 && ({HIGHLIGHTED})().every(h => h.length === 3000)"
     try:
         for clear in ("double-click", "empty space"):
             x, y = point_on_screen(page, 1)
             wanted = hover(page, x, y)
             page.mouse.click(x, y)
-            wait_for_selection(page, [wanted])
-            plot = page.locator(".js-plotly-plot").nth(1)
-            plot.scroll_into_view_if_needed()
-            spot = plot.evaluate(EMPTY_SPOT)
+            wait_for(page, [wanted])
+            spot = charts(page).nth(1).evaluate("c => c.emptySpot()")
             assert spot, "no empty spot in the chart"
             page.mouse.move(*spot)
-            # (A double-click on a point is two clicks on it: select, then unselect; Streamlit
-            # redraws the chart between them, so the browser sees no double-click there.)
             page.mouse.dblclick(*spot) if clear == "double-click" else page.mouse.click(*spot)
-            page.wait_for_function(everything, timeout=60_000)
-            assert page.get_by_role("button", name="Clear selection").is_disabled(), clear
+            wait_for(page, EVERYTHING)
+            assert clear_button(page).is_disabled(), clear
     finally:
         context.close()
 
 
-def test_a_phone_can_lasso_with_a_finger(server, browser):
-    """The linked charts keep a toolbar on a phone (box and lasso only, clear of the titles), and a
-    finger drawn round some points selects them in every chart."""
+def touch_drag(context, page, path: list[tuple[float, float]]) -> None:
+    cdp = context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": path[0][0], "y": path[0][1]}]})
+    for x, y in path[1:]:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def settle(locator, timeout: float = 10.0) -> None:
+    """Until the element stops moving on screen (the page stops scrolling)."""
+    deadline, last = time.monotonic() + timeout, None
+    while (box := locator.bounding_box()) != last and time.monotonic() < deadline:
+        last = box
+        locator.page.wait_for_timeout(300)
+
+
+def test_a_phone_lassoes_with_a_finger_once_lasso_is_on(server, browser):
     context, page = open_page(browser, server, "compare", PHONE)
     try:
-        plot = page.locator(".js-plotly-plot").first
-        plot.scroll_into_view_if_needed()
-        lasso = plot.locator(".modebar-btn[data-val='lasso']").first
-        assert lasso.is_visible()
-        title, bar = plot.locator(".gtitle").first.bounding_box(), plot.locator(".modebar").first.bounding_box()
-        assert title["x"] + title["width"] <= bar["x"] or title["y"] + title["height"] <= bar["y"], (title, bar)
-        lasso.tap()
-        box = plot.locator(".nsewdrag").first.bounding_box()
+        canvas = charts(page).first
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
         cx, cy, r = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["width"] * 0.25
-        cdp = context.new_cdp_session(page)
-        path = [(cx - r, cy - r), (cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r), (cx - r, cy - r)]
-        steps = [path[0]] + [(a[0] + (b[0] - a[0]) * k / 8, a[1] + (b[1] - a[1]) * k / 8)
-                             for a, b in zip(path, path[1:]) for k in range(1, 9)]
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": steps[0][0], "y": steps[0][1]}]})
-        for x, y in steps[1:]:
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-        page.wait_for_function(f"() => {{ const h = ({HIGHLIGHTED})(); return h.length === 3 && h[0].length > 1 && "
-                               f"h[0].length < 3000 && h.every(s => JSON.stringify(s) === JSON.stringify(h[0])); }}",
-                               timeout=60_000)
-        page.get_by_text(f"{len(highlighted(page)[0])} selected.").first.wait_for(timeout=30_000)
+        lasso = page.get_by_role("button", name="Lasso: off")
+        assert lasso.is_visible()
+        touch_drag(context, page, square_path(cx, cy, r))  # Lasso off: the finger selects nothing
+        page.wait_for_timeout(1500)
+        settle(lasso)  # the drag may fling the page, and a tap during a fling only stops it
+        assert highlighted(page) == [EVERYTHING] * 3
+
+        lasso.tap()
+        page.get_by_role("button", name="Lasso: on").wait_for(timeout=5_000)
+        canvas.scroll_into_view_if_needed()
+        settle(canvas)
+        box = canvas.bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        touch_drag(context, page, square_path(cx, cy, r))
+        expected = wait_for_lasso(page, 0, cx, cy, r)
+        page.get_by_text(f"{len(expected)} selected.").wait_for(timeout=10_000)
         page.screenshot(path=SCREENSHOTS / "compare_lasso_390.png")
+    finally:
+        context.close()
+
+
+def test_the_selection_survives_a_model_change(server, browser):
+    context, page = open_page(browser, server, "dimensions", DESKTOP)
+    try:
+        x, y = point_on_screen(page, 1)
+        wanted = hover(page, x, y)
+        page.mouse.click(x, y)
+        wait_for(page, [wanted])
+        page.locator(".st-key-dims_model [data-testid='stSelectbox']").click()
+        page.get_by_role("option").filter(has_text="(sparse_ae-32)").click()
+        page.get_by_text("PCA-2 of sparse_ae-32's codes").wait_for(timeout=120_000)
+        wait_until_idle(page)
+        wait_for(page, [wanted])
     finally:
         context.close()
