@@ -1,10 +1,10 @@
 """AE against PCA: the same test digits in PCA's plane and in two learned 2-D latents."""
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages import linked_scatter, ui
+from app_pages.components.line_chart import line_chart
 from explorer import metrics
 
 METHODS = {"PCA-2": None, "conv_ae-2": "conv_ae-2", "conv_vae-2": "conv_vae-2"}
@@ -55,34 +55,27 @@ def pca_curve() -> list[float]:
 
 def size_chart() -> None:
     bench = ui.benchmark_figures().get("ae_vs_pca", {}).get("rows", [])
-    fig = go.Figure()
     if bench:
         sizes = [r["latent_dim"] for r in bench]
-        fig.add_trace(go.Scatter(x=sizes, y=[r["pca_mse"] for r in bench], mode="lines+markers", name="PCA"))
-        fig.add_trace(go.Scatter(x=sizes, y=[r["ae_mse"] for r in bench], mode="lines+markers",
-                                 name="convolutional autoencoder"))
+        series = [{"name": "PCA", "x": sizes, "y": [r["pca_mse"] for r in bench]},
+                  {"name": "convolutional autoencoder", "x": sizes, "y": [r["ae_mse"] for r in bench]}]
         caption = ("Lower is better. **PCA**: keep the first k principal components of the training digits. "
                    "**Convolutional autoencoder**: the same network trained once for each code size k. "
                    "Both measured on the 10,000 test digits by `make bench` (benchmarks/latent_sizes.py; table in "
                    "docs/benchmarks.md).")
     else:
-        fig.add_trace(go.Scatter(x=SIZES, y=pca_curve(), mode="lines+markers", name="PCA"))
+        series = [{"name": "PCA", "x": SIZES, "y": pca_curve()}]
         for name in ("conv_ae-2", "conv_ae-32"):
             card = ui.card(name)
             if card:
-                fig.add_trace(go.Scatter(x=[card["latent_dim"]], y=[card["metrics"]["mse"]], mode="markers",
-                                         marker={"size": 14}, name=f"{name} (shipped)"))
+                series.append({"name": f"{name} (shipped)", "x": [card["latent_dim"]], "y": [card["metrics"]["mse"]],
+                               "lines": False})
         caption = ("Lower is better. **PCA**: keep the first k principal components, measured here on the 10,000 "
                    "test digits. Dots: the two shipped autoencoders. `make bench` trains the whole range and this "
                    "chart picks it up.")
-    ticks = [0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
-    fig.update_layout(xaxis={"type": "log", "title": "code size k (numbers per digit)", "tickvals": SIZES},
-                      yaxis={"type": "log", "title": "reconstruction MSE per pixel", "tickvals": ticks,
-                             "ticktext": [str(t) for t in ticks]},
-                      legend={"orientation": "h", "y": 1.12}, height=400, font={"size": 15},
-                      margin={"t": 30, "l": 10, "r": 10, "b": 10})
-    st.plotly_chart(fig, key="cmp_sizes")
-    st.caption(caption)
+    line_chart(series, "code size k (numbers per digit)", "reconstruction MSE per pixel", SIZES,
+               [0.002, 0.005, 0.01, 0.02, 0.05, 0.1], key="cmp_sizes")
+    st.caption(caption + " Both axes are logarithmic; hover or tap a point for its figure.")
 
 
 def gallery() -> None:

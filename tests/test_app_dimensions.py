@@ -125,3 +125,18 @@ def test_a_model_change_keeps_the_page_s_selection_key_and_redraws_the_views():
     assert after["id"] == before["id"] == "dims"  # linked_charts.js keeps the selection per id
     assert after["views"][2]["title"] == "PCA-2 of sparse_ae-32's codes" and after["views"][2] != before["views"][2]
     assert after["views"][1] == before["views"][1]  # the pixels' PCA does not depend on the model
+
+
+def test_the_size_chart_draws_the_benchmark_s_measured_errors():
+    """AE against PCA's error-against-code-size chart (a canvas: app_pages/components/line_chart.py)
+    gets every row docs/benchmarks.json holds for it, as measured."""
+    at = open_page("compare")
+    mounted = [e for e in at.get("bidi_component") if e.proto.component_name == "line_chart"]
+    assert len(mounted) == 1
+    data = json.loads(mounted[0].proto.json)
+    rows = json.loads((Path(APP).parent / "docs" / "benchmarks.json").read_text())["ae_vs_pca"]["rows"]
+    pca, ae = data["series"]
+    assert pca["x"] == ae["x"] == [r["latent_dim"] for r in rows]
+    assert pca["y"] == [r["pca_mse"] for r in rows] and ae["y"] == [r["ae_mse"] for r in rows]
+    assert all(b < a for a, b in zip(pca["y"], ae["y"]))  # the AE below PCA at every size
+
