@@ -263,7 +263,6 @@ export default function (component) {
     const only = selection.size === 1 ? [...selection][0] : -1;
     status.textContent = selection.size === 0 ? "Nothing selected."
       : only >= 0 ? `1 selected: test image #${only}, a ${labels[only]}.` : `${selection.size} selected.`;
-    root.dataset.selected = [...selection].sort((a, b) => a - b).join(",");
   }
   function onSelect(indices) {
     selection.clear();
