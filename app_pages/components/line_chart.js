@@ -24,31 +24,12 @@ export default function (component) {
   }));
 
   function draw() {
-    const width = canvas.clientWidth, height = canvas.clientHeight, dpr = window.devicePixelRatio || 1;
-    if (!width) return;
-    canvas.width = Math.round(width * dpr); canvas.height = Math.round(height * dpr);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    w = width - MARGIN.left - MARGIN.right; h = height - MARGIN.top - MARGIN.bottom;
-    ctx.clearRect(0, 0, width, height);
-    const text = getComputedStyle(root).color;
-    ctx.strokeStyle = "rgba(128,128,128,0.25)"; ctx.lineWidth = 1; ctx.fillStyle = text; ctx.font = "13px sans-serif";
-    ctx.beginPath();
-    ctx.textAlign = "center"; ctx.textBaseline = "top";
-    for (const t of data.x_ticks) {
-      const px = Math.round(sx(t)) + 0.5;
-      ctx.moveTo(px, MARGIN.top); ctx.lineTo(px, MARGIN.top + h); ctx.fillText(String(t), px, MARGIN.top + h + 5);
-    }
-    ctx.textAlign = "right"; ctx.textBaseline = "middle";
-    for (const t of data.y_ticks) {
-      const py = Math.round(sy(t)) + 0.5;
-      ctx.moveTo(MARGIN.left, py); ctx.lineTo(MARGIN.left + w, py); ctx.fillText(String(t), MARGIN.left - 6, py);
-    }
-    ctx.stroke();
-    ctx.strokeStyle = "rgba(128,128,128,0.6)"; ctx.strokeRect(MARGIN.left + 0.5, MARGIN.top + 0.5, w - 1, h - 1);
-    ctx.font = "14px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "bottom";
-    ctx.fillText(data.x_title, MARGIN.left + w / 2, height - 2);
-    ctx.save(); ctx.translate(14, MARGIN.top + h / 2); ctx.rotate(-Math.PI / 2);
-    ctx.textBaseline = "middle"; ctx.fillText(data.y_title, 0, 0); ctx.restore();
+    const box = fitCanvas(canvas, ctx, MARGIN);
+    if (!box) return;
+    ({ w, h } = box);
+    drawFrame(ctx, { margin: MARGIN, box, sx, sy, xTitle: data.x_title, yTitle: data.y_title,
+                     color: getComputedStyle(root).color,
+                     xTicks: data.x_ticks.map((t) => [t, String(t)]), yTicks: data.y_ticks.map((t) => [t, String(t)]) });
     data.series.forEach((s, k) => {
       ctx.strokeStyle = ctx.fillStyle = COLORS[k % COLORS.length]; ctx.lineWidth = 2.5;
       if (s.lines) {

@@ -80,40 +80,13 @@ function chart(cell, view, points, shared) {
     ctx.globalAlpha = 1;
   }
 
-  function axes() {
-    ctx.strokeStyle = "rgba(128,128,128,0.25)"; ctx.lineWidth = 1;
-    ctx.fillStyle = text; ctx.font = "12px sans-serif";
-    const xt = niceTicks(xlo, xhi), yt = niceTicks(ylo, yhi);
-    ctx.beginPath();
-    ctx.textAlign = "center"; ctx.textBaseline = "top";
-    for (const t of xt.ticks) {
-      const px = Math.round(sx(t)) + 0.5;
-      ctx.moveTo(px, MARGIN.top); ctx.lineTo(px, MARGIN.top + h);
-      ctx.fillText(t.toFixed(xt.digits), px, MARGIN.top + h + 4);
-    }
-    ctx.textAlign = "right"; ctx.textBaseline = "middle";
-    for (const t of yt.ticks) {
-      const py = Math.round(sy(t)) + 0.5;
-      ctx.moveTo(MARGIN.left, py); ctx.lineTo(MARGIN.left + w, py);
-      ctx.fillText(t.toFixed(yt.digits), MARGIN.left - 5, py);
-    }
-    ctx.stroke();
-    ctx.strokeStyle = "rgba(128,128,128,0.6)";
-    ctx.strokeRect(MARGIN.left + 0.5, MARGIN.top + 0.5, w - 1, h - 1);
-    ctx.font = "14px sans-serif"; ctx.textAlign = "center";
-    ctx.textBaseline = "bottom"; ctx.fillText(view.axes[0], MARGIN.left + w / 2, MARGIN.top + h + MARGIN.bottom - 2);
-    ctx.save(); ctx.translate(13, MARGIN.top + h / 2); ctx.rotate(-Math.PI / 2);
-    ctx.textBaseline = "middle"; ctx.fillText(view.axes[1], 0, 0); ctx.restore();
-  }
-
   function draw() {
-    const width = canvas.clientWidth, height = canvas.clientHeight, dpr = window.devicePixelRatio || 1;
-    if (!width) return;
-    canvas.width = Math.round(width * dpr); canvas.height = Math.round(height * dpr);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    w = width - MARGIN.left - MARGIN.right; h = height - MARGIN.top - MARGIN.bottom;
-    ctx.clearRect(0, 0, width, height);
-    axes();
+    const box = fitCanvas(canvas, ctx, MARGIN);
+    if (!box) return;
+    ({ w, h } = box);
+    const xt = niceTicks(xlo, xhi), yt = niceTicks(ylo, yhi);
+    drawFrame(ctx, { margin: MARGIN, box, sx, sy, xTitle: view.axes[0], yTitle: view.axes[1], color: text,
+                     xTicks: xt.ticks.map((t) => [t, t.toFixed(xt.digits)]), yTicks: yt.ticks.map((t) => [t, t.toFixed(yt.digits)]) });
     const all = [...Array(points.n).keys()];
     if (selection.size === 0) {
       drawPoints(all, 1, 2.5);

@@ -25,7 +25,9 @@ def _asset(suffix: str) -> str:
 
 
 _charts = st.components.v2.component("linked_charts", html="<div class='linked'></div>",
-                                     css=_asset(".css"), js=_asset(".js"))
+                                     css=_asset(".css"),
+                                     # canvas_plot.js: what both canvas charts share (its header says why it is prepended)
+                                     js=(Path(__file__).parent / "canvas_plot.js").read_text() + _asset(".js"))
 
 
 def packed(array: np.ndarray) -> str:

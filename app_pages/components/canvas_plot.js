@@ -1,0 +1,38 @@
+// What the two canvas charts share (linked_charts.js, line_chart.js): sizing a canvas to its box
+// at the screen's pixel density, and drawing the frame, grid, tick labels and axis titles. A
+// component's JavaScript is one module, so each one's .py puts this file in front of its own.
+
+// Sizes `canvas` to its CSS box (sharp on a phone's 2x or 3x screen) and clears it; returns the
+// plot area inside `margin` in CSS px, or null while the canvas is not laid out.
+function fitCanvas(canvas, ctx, margin) {
+  const width = canvas.clientWidth, height = canvas.clientHeight, dpr = window.devicePixelRatio || 1;
+  if (!width) return null;
+  canvas.width = Math.round(width * dpr); canvas.height = Math.round(height * dpr);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  return { width, height, w: width - margin.left - margin.right, h: height - margin.top - margin.bottom };
+}
+
+// Grid lines and labels at `xTicks` / `yTicks` ([value, label] pairs, placed by sx / sy), the
+// plot area's frame, and the two axis titles, in the page's text colour.
+function drawFrame(ctx, { margin, box, sx, sy, xTicks, yTicks, xTitle, yTitle, color }) {
+  const { w, h, height } = box;
+  ctx.strokeStyle = "rgba(128,128,128,0.25)"; ctx.lineWidth = 1; ctx.fillStyle = color; ctx.font = "13px sans-serif";
+  ctx.beginPath();
+  ctx.textAlign = "center"; ctx.textBaseline = "top";
+  for (const [value, label] of xTicks) {
+    const px = Math.round(sx(value)) + 0.5;
+    ctx.moveTo(px, margin.top); ctx.lineTo(px, margin.top + h); ctx.fillText(label, px, margin.top + h + 5);
+  }
+  ctx.textAlign = "right"; ctx.textBaseline = "middle";
+  for (const [value, label] of yTicks) {
+    const py = Math.round(sy(value)) + 0.5;
+    ctx.moveTo(margin.left, py); ctx.lineTo(margin.left + w, py); ctx.fillText(label, margin.left - 6, py);
+  }
+  ctx.stroke();
+  ctx.strokeStyle = "rgba(128,128,128,0.6)"; ctx.strokeRect(margin.left + 0.5, margin.top + 0.5, w - 1, h - 1);
+  ctx.font = "14px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "bottom";
+  ctx.fillText(xTitle, margin.left + w / 2, height - 2);
+  ctx.save(); ctx.translate(14, margin.top + h / 2); ctx.rotate(-Math.PI / 2);
+  ctx.textBaseline = "middle"; ctx.fillText(yTitle, 0, 0); ctx.restore();
+}
