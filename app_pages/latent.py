@@ -7,8 +7,8 @@ import numpy as np
 import streamlit as st
 
 from app_pages import latent_pictures as pictures
-from app_pages.components.tap_select import tap_select
 from app_pages import ui
+from app_pages.components.latent_scatter import latent_scatter
 from app_pages.components.onnx_pad import onnx_pad
 from explorer.plane_reading import summarise
 from explorer.shipped import CLASSIFIER, read_card
@@ -21,22 +21,16 @@ DEFAULT_MODEL = "vae-2"  # the lesson's model opens the page
 NOISE = tuple((float(a), float(b)) for a, b in np.random.default_rng(0).standard_normal((8, 2)))
 
 
-def scatter(name: str, low: float, high: float, reading_digit: int | None = None) -> ui.shown:
-    # Handed over as built, not copied (ui.shown): a copy of 10,000 points on every return to
-    # this page was a large part of a classroom's server time.
-    return ui.shown(pictures.scatter_base(name, low, high, reading_digit))
-
-
 def scatter_section() -> None:
     """The 10,000-point scatter, outside the fragment: sent when the page or the model
-    changes, not on latent moves (196 KB each time it is sent). The pad, in the fragment,
+    changes, not on latent moves (about 70 KB each time it is sent). The pad, in the fragment,
     draws the "you" ring on it and hears its clicks, in the page."""
     name = st.session_state.scatter_model
     if ui.model(name) is None:
         return
     reading_digit = st.session_state.scatter_reading
     # The pad finds the chart by this key (one per model: a model switch draws a new chart).
-    st.plotly_chart(scatter(name, *ui.latent_range(name), reading_digit), key=f"scatter_{name}")
+    latent_scatter(pictures.scatter_base(name, *ui.latent_range(name), reading_digit), key=f"scatter_{name}")
     if reading_digit is not None:
         st.caption("Behind the points: the digit the classifier reads at each point of the plane, paler where it "
                    "is less sure. A point whose colour differs from the region under it is a test digit whose code "
@@ -148,7 +142,6 @@ def main() -> None:
     st.session_state.scatter_reading = st.session_state.get("latent_reading")
     explorer()
     scatter_section()
-    tap_select(key="tap_select")  # a tap on the scatter picks the point under the finger
 
 
 main()

@@ -10,12 +10,12 @@ import base64
 import io
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 from PIL import Image
 
 from app_pages import ui
 from app_pages.components.latent_pad import sprite_sheet
+from app_pages.components.latent_scatter import scatter_data
 from app_pages.components.onnx_pad import image_set_url, image_url
 from explorer.plane_reading import PlaneReading, chart_picture, grid_codes, pad_picture, read_plane
 
@@ -28,39 +28,23 @@ DIGITS_PER_FILE = 100  # a 10x10 sheet of test digits, ~17 KB: what a pick may f
 
 @st.cache_resource(show_spinner=False)
 def scatter_base(name: str, low: float, high: float, reading_digit: int | None = None) -> dict:
-    """The 10,000-point scatter, built once per model (the pad moves its "you" ring, in the page).
-    With `reading_digit` (the label the plane is decoded with; 0 for unconditional models),
-    the classifier's reading of the plane is drawn behind the points, over the same axes.
+    """The 10,000-point scatter's data (components/latent_scatter.py), built once per model
+    (the pad moves its "you" ring, in the page). With `reading_digit` (the label the plane is
+    decoded with; 0 for unconditional models), the classifier's reading of the plane is drawn
+    behind the points, over the same square.
 
-    A resource, not data: cache_data would copy 10,000 points on every page run, and
-    `scatter` never mutates it (it builds a new outer dict and data list)."""
-    codes, labels = ui.test_codes(name), ui.test_split().labels
-    # One trace per digit, unlike the linked scatters: here the legend is shown, and a click on a
-    # digit in it hides or shows that digit's points.
-    fig = go.Figure()
-    for digit in range(10):
-        mask = labels == digit
-        idx = np.nonzero(mask)[0]
-        fig.add_trace(go.Scattergl(
-            x=codes[mask, 0], y=codes[mask, 1], mode="markers", name=str(digit),
-            marker={"size": 4, "color": ui.DIGIT_COLORS[digit], "opacity": 0.6},
-            customdata=np.stack([idx, labels[mask]], 1),
-            hovertemplate="digit %{customdata[1]}<br>test image #%{customdata[0]}<extra></extra>",
-        ))
-    fig.update_layout(height=500, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title_text="digit",
-                      legend={"orientation": "h", "y": -0.12}, font={"size": 16},
-                      xaxis={"range": [low, high], "title": "z1"}, yaxis={"range": [low, high], "title": "z2"},
-                      title=SCATTER_TITLE)
+    A resource, not data: cache_data would copy 10,000 points on every page run, and nothing
+    mutates it."""
+    background = None
     if reading_digit is not None:
         # 5 pixels a cell: the browser smooths a stretched picture, and 4 pixels a cell blurred the boundaries.
-        picture = chart_picture(plane_reading(name, low, high, reading_digit), ui.DIGIT_COLORS, cell=5)
-        fig.add_layout_image(source=png_data_url(picture), xref="x", yref="y", x=low, y=high, sizex=high - low,
-                             sizey=high - low, sizing="stretch", layer="below")
-    return fig.to_dict()  # what ui.shown hands to st.plotly_chart
+        background = png_data_url(chart_picture(plane_reading(name, low, high, reading_digit), ui.DIGIT_COLORS, cell=5))
+    return scatter_data(SCATTER_TITLE, ui.test_codes(name), ui.test_split().labels, ui.DIGIT_COLORS, low, high,
+                        background)
 
 
 def png_data_url(picture: np.ndarray) -> str:
-    """Plotly takes a layout image as a URL; inline, the chart needs no second request (~10 KB)."""
+    """The picture inline, as a URL: the chart needs no second request (~10 KB)."""
     buf = io.BytesIO()
     Image.fromarray(picture).save(buf, "PNG", optimize=True)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()

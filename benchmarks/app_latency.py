@@ -70,19 +70,17 @@ def pick_waits(page, n: int, frames: list) -> tuple[list[float], int]:
     click to the page having drawn that digit beside its reconstruction (decoded in the page;
     the first pick from a sheet of 100 test digits fetches it). Seconds per pick, and the
     websocket frames the page sent meanwhile (none is expected)."""
-    chart = page.locator(".st-key-scatter_vae-2 .js-plotly-plot").first
+    chart = page.locator(".st-key-scatter_vae-2 .latent-scatter canvas").first
     chart.scroll_into_view_if_needed()
     picked = page.locator(".picked").element_handle()
     sent_before = len(frames)
     waits = []
     for i in range(n):
-        # Point i * 37 of digit i % 10's trace: spread over the plane and over the sheets.
-        x, y = chart.evaluate("""(gd, [t, k]) => { const L = gd._fullLayout, d = gd._fullData[t],
-            r = gd.getBoundingClientRect(), j = k % d.x.length;
-            return [r.left + L._size.l + L.xaxis.l2p(d.x[j]), r.top + L._size.t + L.yaxis.l2p(d.y[j])]; }""",
-                                     [i % 10, i * 37])
-        page.mouse.move(x, y)  # hover first, as a person does: Plotly picks the point under the pointer
-        page.locator(".hoverlayer .hovertext").first.wait_for(timeout=10_000)
+        # Test image i * 251 or the next one drawn: spread over the plane and over the sheets of test digits.
+        x, y = chart.evaluate("(c, i) => { while (!c.pointAt(i % 10000)) i++; return c.pointAt(i % 10000); }",
+                              i * 251)
+        page.mouse.move(x, y)  # hover first, as a person does: the label names the point a click picks
+        page.locator(".st-key-scatter_vae-2 .tip:not([hidden])").wait_for(timeout=10_000)
         before = int(picked.evaluate("e => e.dataset.updates"))
         start = time.perf_counter()
         page.mouse.click(x, y)

@@ -1,5 +1,6 @@
 """Every page of the app through Streamlit's own AppTest, on the shipped weights."""
 
+import base64
 import gc
 import io
 import json
@@ -12,6 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
+
+from explorer.data import load_arrays
+from explorer.onnx_models import load_onnx
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["latent", "compare", "denoise", "super_resolution", "interpolate", "beta", "history", "dimensions", "models"]
@@ -80,7 +84,6 @@ def test_the_pad_gets_every_test_digit_as_files_it_can_show_a_pick_from():
     """A picked test digit is shown by the page itself, from sheets of test digits the pad
     fetches by URL: digit i sits in file i // 100, at row (i % 100) // 10, column i % 10."""
     from app_pages.components.onnx_pad import IMAGE_DIR, IMAGES
-    from explorer.data import load_arrays
 
     data = pad_data(open_page("latent"))
     template, per_file = data["testDigits"], data["digitsPerFile"]
@@ -97,14 +100,17 @@ def test_the_pad_gets_every_test_digit_as_files_it_can_show_a_pick_from():
 
 def test_latent_scatter_holds_every_test_digit_and_the_pad_marks_it():
     at = open_page("latent")
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    digits = spec["data"]
-    assert [t["name"] for t in digits] == [str(d) for d in range(10)]
-    # Plotly sends the points as base64 typed arrays: count them from their shape.
-    assert sum(int(t["customdata"]["shape"].split(",")[0]) for t in digits) == 10_000
+    charts = [e for e in at.get("bidi_component") if e.proto.component_name == "latent_scatter"]
+    assert len(charts) == 1
+    data = json.loads(charts[0].proto.json)
+    labels = np.frombuffer(base64.b64decode(data["labels"]), dtype=np.uint8)
+    assert np.array_equal(labels, load_arrays("mnist", train=False, download=False).labels)  # all 10,000, in order
+    steps = np.frombuffer(base64.b64decode(data["xy"]), dtype="<u2").reshape(-1, 2)
+    low, high = np.array(data["scale"]).T
+    codes = load_onnx("vae-2").encode(load_arrays("mnist", train=False, download=False).float_images(slice(0, 50)))
+    assert np.abs(low + steps[:50] / 65535 * (high - low) - codes).max() < (high - low).max() / 65535 + 1e-4
     # The "you" ring and the clicks are the pad's, in the page: it finds the chart by its key.
-    chart = at.get("plotly_chart")[0]
-    assert pad_data(at)["chart"] == "scatter_vae-2" and chart.proto.id.endswith("scatter_vae-2")
+    assert pad_data(at)["chart"] == "scatter_vae-2" == data["key"] and charts[0].proto.id.endswith("scatter_vae-2")
 
 
 def test_denoise_noise_level_changes_the_scores():

@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import os
+import time
 import urllib.parse
 
 import numpy as np
@@ -107,35 +108,32 @@ def test_the_scatter_ring_follows_the_pad(server, page):
     page.mouse.move(box["x"] + box["width"] * 0.85, box["y"] + box["height"] * 0.25, steps=3)
     page.mouse.up()
     released = json.loads(pad.get_attribute("data-z"))
-    page.wait_for_function("z => { const r = document.querySelector('.you-marker');"
-                           " return r && Math.abs(JSON.parse(r.dataset.z)[0] - z) < 0.01; }",
-                           arg=released[0], timeout=30_000)
-    # The ring's centre is where Plotly puts the released code; Plotly may still be settling
-    # its margins (legend, automargin) for a moment, so this waits up to 10 s for it.
-    page.wait_for_function("""z => { const gd = document.querySelector('.js-plotly-plot');
-        const ring = gd && gd.querySelector('.you-marker'); if (!ring) return false;
-        const L = gd._fullLayout, r = gd.getBoundingClientRect(), b = ring.getBoundingClientRect();
-        const want = [r.left + L._size.l + L.xaxis.l2p(z[0]), r.top + L._size.t + L.yaxis.l2p(z[1])];
-        return Math.abs(b.left + b.width / 2 - want[0]) < 2 && Math.abs(b.top + b.height / 2 - want[1]) < 2; }""",
-                           arg=released, timeout=10_000)
+    deadline = time.monotonic() + 30
+    while not ((z := ring.get_attribute("data-z")) and abs(json.loads(z)[0] - released[0]) < 0.01):
+        assert time.monotonic() < deadline, "the ring did not follow the pad"
+        page.wait_for_timeout(100)
+    # The ring's centre is where the chart draws the released code.
+    want = page.locator(".latent-scatter canvas").evaluate("(c, z) => c.toScreen(z)", released)
+    b = ring.bounding_box()
+    assert abs(b["x"] + b["width"] / 2 - want[0]) < 2 and abs(b["y"] + b["height"] / 2 - want[1]) < 2
     no_exception(page)
 
 
-def click_test_digit(page, trace: int = 0, point: int = 0, model: str = "vae-2"):
-    """Click one test digit of `model`'s latent scatter, as a person does; returns its (z1, z2)."""
-    plot = page.locator(f".st-key-scatter_{model} .js-plotly-plot").first
-    plot.wait_for(timeout=60_000)
-    plot.scroll_into_view_if_needed()
-    plot.evaluate("gd => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")  # laid out
-    # Pixel position of the point, from Plotly's own axis mapping.
-    x, y, z1, z2 = plot.evaluate("""(gd, [t, i]) => {
-        const L = gd._fullLayout, d = gd._fullData[t], r = gd.getBoundingClientRect();
-        return [r.left + L._size.l + L.xaxis.l2p(d.x[i]), r.top + L._size.t + L.yaxis.l2p(d.y[i]), d.x[i], d.y[i]];
-    }""", [trace, point])
-    page.mouse.move(x, y)  # hover first, as a person does: Plotly picks the point under the pointer
-    page.locator(".hoverlayer .hovertext").first.wait_for(timeout=10_000)  # the point's label is up
+def click_test_digit(page, digit: int = 0, nth: int = 0, model: str = "vae-2"):
+    """Click the `nth` test image of `digit` in `model`'s latent scatter, as a person does;
+    returns its (z1, z2)."""
+    from explorer.data import load_arrays
+
+    index = int(np.nonzero(load_arrays("mnist", train=False, download=False).labels == digit)[0][nth])
+    canvas = page.locator(f".st-key-scatter_{model} canvas").first
+    canvas.wait_for(timeout=60_000)
+    canvas.scroll_into_view_if_needed()
+    canvas.evaluate("c => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")  # laid out
+    x, y = canvas.evaluate("(c, i) => c.pointAt(i)", index)
+    page.mouse.move(x, y)  # hover first, as a person does: the label names the point a click picks
+    page.locator(f".st-key-scatter_{model} .tip:not([hidden])").wait_for(timeout=10_000)
     page.mouse.click(x, y)
-    return [z1, z2]
+    return canvas.evaluate("(c, i) => c.codeOf(i)", index)
 
 
 def picks_shown(page) -> int:
@@ -195,7 +193,7 @@ def test_picks_work_after_a_model_switch_and_a_page_switch(latent_page):
     page = latent_page
     open_latent(page)
     before = picks_shown(page)
-    click_test_digit(page, trace=3, point=5)
+    click_test_digit(page, digit=3, nth=5)
     index = wait_for_pick(page, before)["index"]
     # The picked digit stays picked across a model switch: the point follows it to its code there.
     page.mouse.wheel(0, -10_000)
@@ -205,16 +203,15 @@ def test_picks_work_after_a_model_switch_and_a_page_switch(latent_page):
     pick = wait_for_pick(page, before, index)
     assert pick["model"] == "cvae-2" and pick["title"].endswith(f"in cvae-2, reconstructed with its own label, {label_of(index)}")
     wait_until_idle(page)
-    plot = page.locator(".st-key-scatter_cvae-2 .js-plotly-plot").first
-    code, label = plot.evaluate("""(gd, i) => { for (const d of gd._fullData) for (let k = 0; k < d.x.length; k++)
-        if (d.customdata[k][0] === i) return [[d.x[k], d.y[k]], d.customdata[k][1]]; }""", index)
+    code = page.locator(".st-key-scatter_cvae-2 canvas").first.evaluate("(c, i) => c.codeOf(i)", index)
+    label = label_of(index)
     assert np.allclose(pick["z"], code, atol=1e-6)
     # The conditional VAE's reconstruction uses the digit's own label, not the pad's.
     reconstruction = np.array(page.locator("canvas.reconstruction").evaluate(READ_PIXELS)).reshape(28, 28)
     assert np.abs(reconstruction - python_decode("cvae-2", np.array(code, np.float32), label)).max() < 2
     # The new model's chart (another element) hears clicks, and the ring moves onto it.
     before = picks_shown(page)
-    z = click_test_digit(page, trace=2, point=7, model="cvae-2")
+    z = click_test_digit(page, digit=2, nth=7, model="cvae-2")
     assert np.allclose(wait_for_pick(page, before)["z"], z, atol=1e-6)
     ring = page.locator(".st-key-scatter_cvae-2 .you-marker")
     assert np.allclose(json.loads(ring.get_attribute("data-z")), z, atol=1e-4)
@@ -236,7 +233,7 @@ def test_a_move_during_a_model_switch_drops_the_pick(latent_page):
     page = latent_page
     open_latent(page)
     before = picks_shown(page)
-    click_test_digit(page, trace=4, point=3)
+    click_test_digit(page, digit=4, nth=3)
     wait_for_pick(page, before)
     page.mouse.wheel(0, -10_000)
     z1 = page.locator("input.z1")
@@ -249,7 +246,7 @@ def test_a_move_during_a_model_switch_drops_the_pick(latent_page):
     z1.press("ArrowRight")  # before (or as) the new chart arrives
     moved = json.loads(page.locator("canvas.pad").get_attribute("data-z"))
     wait_until_idle(page)
-    page.locator(".st-key-scatter_conv_ae-2 .js-plotly-plot").first.wait_for(timeout=60_000)
+    page.locator(".st-key-scatter_conv_ae-2 canvas").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1000)  # the pad links the new chart within a few hundred ms
     assert page.locator(".picked-row").is_hidden()
     assert json.loads(page.locator("canvas.pad").get_attribute("data-z")) == moved

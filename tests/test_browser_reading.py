@@ -42,8 +42,9 @@ def test_the_switch_colours_the_pad_and_the_scatter(server, view):  # noqa: F811
     pad = page.locator("canvas.pad")
     wait_for_pad(page)
     wait_for_colour(pad, coloured=False)
-    plot = page.locator(".js-plotly-plot").first
-    assert plot.locator(".imagelayer image").count() == 0
+    chart = page.locator(".latent-scatter canvas").first
+    chart.wait_for(timeout=60_000)
+    assert chart.get_attribute("data-background") == "none"
 
     switch = page.get_by_text(SWITCH)
     switch.scroll_into_view_if_needed()
@@ -51,8 +52,8 @@ def test_the_switch_colours_the_pad_and_the_scatter(server, view):  # noqa: F811
     page.get_by_text("of the 10 digits").first.wait_for(timeout=120_000)  # the measured readout
     wait_for_colour(pad, coloured=True)  # a new background URL: loaded, then drawn
     wait_until_idle(page)
-    # The same reading behind the 10,000 points, as a Plotly layout image under the traces.
-    plot.locator(".imagelayer image").first.wait_for(state="attached", timeout=30_000)
+    # The same reading behind the 10,000 points, drawn under them (a new chart: the page reran).
+    page.locator(".latent-scatter canvas[data-background='drawn']").first.wait_for(state="attached", timeout=30_000)
     no_exception(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"latent-reading-{which}.png")
@@ -61,5 +62,6 @@ def test_the_switch_colours_the_pad_and_the_scatter(server, view):  # noqa: F811
     switch.click()  # and off again: the grey manifold comes back, the scatter loses its picture
     wait_for_colour(pad, coloured=False)
     wait_until_idle(page)
-    assert plot.locator(".imagelayer image").count() == 0
+    page.locator(".latent-scatter canvas[data-background='none']").first.wait_for(state="attached", timeout=30_000)
+    assert page.locator(".latent-scatter canvas[data-background='drawn']").count() == 0
     no_exception(page)

@@ -93,22 +93,14 @@ def test_latent_pad_and_digit_are_both_in_the_first_screen(server, room, size): 
         assert digit["y"] >= pad["y"] + pad["height"] - 1  # right under the pad
 
 
-def point_position(page, chart, trace: int = 0, index: int = 0) -> tuple[float, float]:
-    """Page pixel position of one scatter point, from Plotly's own axis mapping."""
-    return chart.evaluate("""(gd, [t, i]) => {
-        const L = gd._fullLayout, d = gd._fullData[t], r = gd.getBoundingClientRect();
-        return [r.left + L._size.l + L.xaxis.l2p(d.x[i]), r.top + L._size.t + L.yaxis.l2p(d.y[i])];
-    }""", [trace, index])
-
-
 @pytest.mark.parametrize("size", ["phone"])  # a mouse click is checked in tests/test_browser.py
 def test_tapping_a_scatter_point_on_a_phone_picks_it(server, room, size):  # noqa: F811
     open_page(room, server, "")
-    chart = room.locator(".js-plotly-plot").first
+    chart = room.locator(".latent-scatter canvas").first
     chart.wait_for(timeout=60_000)
     chart.scroll_into_view_if_needed()
     wait_until_idle(room)
-    x, y = point_position(room, chart, 1, 0)
+    x, y = chart.evaluate("c => c.pointAt(2)")  # test image #2, a 1
     room.touchscreen.tap(x, y)
     # Drawn by the pad, in its component's shadow root (which locators see into). The finger
     # may land on a neighbouring point: the digit shown is the one picked, whichever it is.

@@ -36,3 +36,12 @@ function drawFrame(ctx, { margin, box, sx, sy, xTicks, yTicks, xTitle, yTitle, c
   ctx.save(); ctx.translate(14, margin.top + h / 2); ctx.rotate(-Math.PI / 2);
   ctx.textBaseline = "middle"; ctx.fillText(yTitle, 0, 0); ctx.restore();
 }
+
+// About five round-numbered ticks over [lo, hi], and the decimals their labels need.
+function niceTicks(lo, hi) {
+  const raw = (hi - lo) / 5, power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
+  const ticks = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-9; t += step) ticks.push(Math.abs(t) < step / 1e6 ? 0 : t);
+  return { ticks, digits: Math.max(0, -Math.floor(Math.log10(step))) };
+}

@@ -23,14 +23,6 @@ function decode(base64, Type) {
   return new Type(bytes.buffer);
 }
 
-function niceTicks(lo, hi) {
-  const raw = (hi - lo) / 5, power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
-  const ticks = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + 1e-9; t += step) ticks.push(Math.abs(t) < step / 1e6 ? 0 : t);
-  return { ticks, digits: Math.max(0, -Math.floor(Math.log10(step))) };
-}
-
 // Points of one view: its true coordinates, and where they sit on screen given the plot's size.
 function viewPoints(view) {
   const q = decode(view.xy, Uint16Array), n = q.length / 2;
