@@ -23,8 +23,8 @@ NOISE = tuple((float(a), float(b)) for a, b in np.random.default_rng(0).standard
 
 def scatter_section() -> None:
     """The 10,000-point scatter, outside the fragment: sent when the page or the model
-    changes, not on latent moves (about 70 KB each time it is sent). The pad, in the fragment,
-    draws the "you" ring on it and hears its clicks, in the page."""
+    changes, not on latent moves (about 70 KB each time it is sent). It and the pad, in the
+    fragment, meet in the page: the "you" ring follows the pad's point, a click moves the pad."""
     name = st.session_state.scatter_model
     if ui.model(name) is None:
         return
