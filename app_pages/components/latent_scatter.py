@@ -3,9 +3,9 @@
 is drawn here as the "you" ring.
 
 Why not Plotly: a freshly opened latent page was complete at 5.3 s with this chart drawn by
-Plotly (its 4.7 MB bundle, then 10,000 WebGL points), and at 2.7 s without the chart
-(benchmarks.run --only app and a scratch timeline, 2026-11-26; the target is 5 s). A canvas
-draws the points in a few milliseconds and the page loads no Plotly at all.
+Plotly (its 4.7 MB bundle, then 10,000 WebGL points) and at 2.7 s without the chart (Chromium,
+fresh servers, 2026-11-26; the target is 5 s). A canvas draws the points in a few milliseconds,
+and the page loads no Plotly at all.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 PCA's reconstruction error against code size.
 
 Why not Plotly, as the other pages: it was the one Plotly chart on that page, and loading
-Plotly's 4.7 MB bundle for it kept a freshly opened page from being complete until ~5.2 s,
-against 3.8 s without it (benchmarks.run --only app; the target is 5 s). Hovering a point shows
-its series and values.
+Plotly's 4.7 MB bundle for it kept a freshly opened page from being complete until about 5.2 s,
+against 3.8 s without it (Chromium, fresh servers, 2026-11-26; the target is 5 s). Hovering
+a point shows its series and values.
 """
 
 from __future__ import annotations
