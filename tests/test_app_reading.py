@@ -21,8 +21,10 @@ def pad_data(at) -> dict:
     return json.loads(pad.proto.json)
 
 
-def chart_layout(at) -> dict:
-    return json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]
+def chart_data(at) -> dict:
+    """What the latent scatter (app_pages/components/latent_scatter.py) was sent."""
+    chart = next(c for c in at.get("bidi_component") if c.proto.component_name == "latent_scatter")
+    return json.loads(chart.proto.json)
 
 
 def readout(at) -> str:
@@ -41,8 +43,8 @@ def digits_in(picture: np.ndarray) -> np.ndarray:
 
 def test_the_switch_colours_the_pad_and_the_scatter_and_says_what_it_shows():
     at = open_page("latent")
-    grey, layout = pad_data(at)["background"], chart_layout(at)
-    assert not layout.get("images") and not readout(at)
+    grey = pad_data(at)["background"]
+    assert chart_data(at)["background"] is None and not readout(at)
 
     at.toggle(key="reading_map").set_value(True).run()
     assert not at.exception, at.exception
@@ -54,13 +56,10 @@ def test_the_switch_colours_the_pad_and_the_scatter_and_says_what_it_shows():
     saturation = pad_picture.max(-1).astype(int) - pad_picture.min(-1)
     assert (saturation > 40).mean() > 0.5  # most of the plane is coloured
 
-    # Behind the scatter: a picture spanning the axes' range exactly.
-    layout = chart_layout(at)
-    (image,) = layout["images"]
-    low, high = layout["xaxis"]["range"]
-    assert (image["x"], image["y"], image["sizex"], image["sizey"]) == (low, high, high - low, high - low)
-    assert image["xref"] == "x" and image["yref"] == "y" and image["layer"] == "below"
-    png = base64.b64decode(image["source"].split(",", 1)[1])
+    # Behind the scatter: a picture the chart stretches over its square, the pad's range.
+    chart, pad = chart_data(at), pad_data(at)
+    assert chart["range"] == [pad["low"], pad["high"]]
+    png = base64.b64decode(chart["background"].split(",", 1)[1])
     digits = digits_in(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")))
 
     # The sentence's figures are the picture's: how many digits show, and the largest region's share.
@@ -74,7 +73,7 @@ def test_the_switch_colours_the_pad_and_the_scatter_and_says_what_it_shows():
     assert 40 <= agree <= 100  # about half of the lesson's VAE's test digits sit in their own digit's region
 
     at.toggle(key="reading_map").set_value(False).run()
-    assert pad_data(at)["background"] == grey and not chart_layout(at).get("images") and not readout(at)
+    assert pad_data(at)["background"] == grey and chart_data(at)["background"] is None and not readout(at)
 
 
 def test_the_conditional_vae_reads_the_label_it_was_given():
@@ -88,4 +87,4 @@ def test_the_conditional_vae_reads_the_label_it_was_given():
     at.selectbox(key="cvae_digit").set_value(3).run()
     assert not at.exception
     assert pad_data(at)["background"] != sevens and "reads **3**" in readout(at)
-    assert len(chart_layout(at)["images"]) == 1
+    assert chart_data(at)["background"].startswith("data:image/png;base64,")
