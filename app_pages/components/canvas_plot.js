@@ -1,6 +1,25 @@
-// What the two canvas charts share (linked_charts.js, line_chart.js): sizing a canvas to its box
-// at the screen's pixel density, and drawing the frame, grid, tick labels and axis titles. A
-// component's JavaScript is one module, so each one's .py puts this file in front of its own.
+// What the canvas charts share (linked_charts.js, line_chart.js, latent_scatter.js): reading the
+// points Python sends, sizing a canvas to its box at the screen's pixel density, and drawing the
+// frame, grid, tick labels and axis titles. A component's JavaScript is one module, so
+// canvas_plot.py puts this file in front of each one's own.
+
+// A base64 string (canvas_plot.py's `packed`) as a typed array of `Type`.
+function decode(base64, Type) {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  return new Type(bytes.buffer);
+}
+
+// The points of canvas_plot.py's `quantised` ({xy, scale}) as coordinates: {x, y, n}.
+function unpackPoints({ xy, scale }) {
+  const q = decode(xy, Uint16Array), n = q.length / 2;
+  const [[x0, x1], [y0, y1]] = scale;
+  const x = new Float32Array(n), y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    x[i] = x0 + (q[2 * i] / 65535) * (x1 - x0);
+    y[i] = y0 + (q[2 * i + 1] / 65535) * (y1 - y0);
+  }
+  return { x, y, n };
+}
 
 // Sizes `canvas` to its CSS box (sharp on a phone's 2x or 3x screen) and clears it; returns the
 // plot area inside `margin` in CSS px, or null while the canvas is not laid out.

@@ -8,23 +8,12 @@
 const MARGIN = { left: 50, right: 12, top: 8, bottom: 42 };
 const RING = 9;  // px
 
-function decode(base64, Type) {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  return new Type(bytes.buffer);
-}
-
 export default function (component) {
   const { data, parentElement } = component;
   const root = parentElement.querySelector(".latent-scatter");
   const canvas = root.querySelector("canvas"), ring = root.querySelector(".you-marker"), tip = root.querySelector(".tip");
   const ctx = canvas.getContext("2d");
-  const labels = decode(data.labels, Uint8Array), q = decode(data.xy, Uint16Array), n = labels.length;
-  const [[x0, x1], [y0, y1]] = data.scale, [lo, hi] = data.range;
-  const x = new Float32Array(n), y = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    x[i] = x0 + (q[2 * i] / 65535) * (x1 - x0);
-    y[i] = y0 + (q[2 * i + 1] / 65535) * (y1 - y0);
-  }
+  const labels = decode(data.labels, Uint8Array), { x, y, n } = unpackPoints(data), [lo, hi] = data.range;
   root.querySelector(".title").textContent = data.title;
   root.querySelector(".legend").replaceChildren(Object.assign(document.createElement("b"), { textContent: "digit" }),
                                                 ...data.colors.map((colour, d) => {

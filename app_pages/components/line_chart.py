@@ -9,13 +9,10 @@ a point shows its series and values.
 
 from __future__ import annotations
 
-from pathlib import Path
+from app_pages.components.canvas_plot import component
 
-import streamlit as st
-
-_chart = st.components.v2.component(
-    "line_chart", html="<div class='line-chart'><div class='legend'></div><canvas></canvas><div class='tip' hidden></div></div>",
-    css=Path(__file__).with_suffix(".css").read_text(), js=(Path(__file__).parent / "canvas_plot.js").read_text() + Path(__file__).with_suffix(".js").read_text())
+_chart = component("line_chart", html="<div class='line-chart'><div class='legend'></div><canvas></canvas>"
+                                      "<div class='tip' hidden></div></div>")
 
 
 def line_chart(series: list[dict], x_title: str, y_title: str, x_ticks: list[float], y_ticks: list[float],

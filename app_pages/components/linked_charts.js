@@ -18,23 +18,6 @@ const FADED = 0.07;  // opacity of the points outside a selection
 const FEW = 50;  // a selection this small is drawn larger and ringed: one point must be findable on a phone
 const MARGIN = { left: 46, right: 10, top: 8, bottom: 40 };  // CSS px around the plot area
 
-function decode(base64, Type) {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  return new Type(bytes.buffer);
-}
-
-// Points of one view: its true coordinates, and where they sit on screen given the plot's size.
-function viewPoints(view) {
-  const q = decode(view.xy, Uint16Array), n = q.length / 2;
-  const [[x0, x1], [y0, y1]] = view.scale;
-  const x = new Float32Array(n), y = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    x[i] = x0 + (q[2 * i] / 65535) * (x1 - x0);
-    y[i] = y0 + (q[2 * i + 1] / 65535) * (y1 - y0);
-  }
-  return { x, y, n };
-}
-
 function chart(cell, view, points, shared) {
   const { labels, colors, selection, onSelect, lassoOn, tooltip } = shared;
   const [[xlo, xhi], [ylo, yhi]] = view.range;
@@ -240,7 +223,7 @@ export default function (component) {
   for (const view of data.views) {
     const cell = Object.assign(document.createElement("div"), { className: "cell" });
     grid.append(cell);
-    charts.push(chart(cell, view, viewPoints(view), shared));
+    charts.push(chart(cell, view, unpackPoints(view), shared));
   }
   if (data.note) {  // beside an odd chart out, else under the charts
     const note = Object.assign(document.createElement("p"), { className: "note" });
