@@ -171,8 +171,13 @@ def markdown(results: dict) -> list[str]:
         mse = f"{us['test_mse']:.4f}" if us["test_mse"] is not None else "-"
         s.append(f"| {r['device']} | {le['epochs']} | {le['seconds']:.0f} | {le['test_mse']:.4f} | "
                  f"{us['epochs']:.2f} | {us['seconds']:.1f} | {mse} | {ratio} |")
-    t = results["train_all"]
-    s.append(f"\n`python train_all.py`, seconds per model from the shipped cards (training only; evaluation adds "
+    s.append("")
+    return s
+
+
+def train_all_markdown(t: dict) -> list[str]:
+    s = ["## What train_all.py trains\n"]
+    s.append(f"`python train_all.py`, seconds per model from the shipped cards (training only; evaluation adds "
              f"a few seconds each): **{t['train_seconds'] / 60:.1f} min** of training in all, against "
              f"{t['previous_total_min']} min for the eleven models before the beta set (the previous column, "
              f"the same kind of 2-core CPU on another day). Weights: **{t['weight_bytes'] / 1e6:.1f} MB** in all.\n")

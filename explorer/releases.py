@@ -71,7 +71,7 @@ RELEASES: dict[str, Release] = {
                                    {"factor": 2}, TrainConfig(epochs=3)),
     "super_resolution-x4": Release("super_resolution", "7x7 -> 28x28 super-resolution on top of bicubic.",
                                    "Super-resolution x4",
-                                   {"factor": 4}, TrainConfig(epochs=3)),
+                                   {"factor": 4, "subpixel": True}, TrainConfig(epochs=4)),
     "vae-2": Release("vae", "The lesson's fully connected VAE with a 2-D latent.",
                      "VAE (fully connected)",
                      {"latent_dim": 2}, TrainConfig(epochs=20, batch_size=256, lr=2e-3)),

@@ -56,7 +56,7 @@ def test_onnx_equals_pytorch(name):
 
 
 @pytest.mark.parametrize("family,config", [("cvae", {"hidden": 16, "channels": [4, 8]}),
-                                           ("super_resolution", {"factor": 4, "channels": 8}),
+                                           ("super_resolution", {"factor": 4, "channels": 8, "subpixel": True}),
                                            ("ae", {"latent_dim": 3, "hidden": [16]})])
 def test_export_is_deterministic_and_notices_new_weights(tmp_path, family, config):
     model = build(family, **config)

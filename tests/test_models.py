@@ -17,7 +17,7 @@ TINY = {
     "sparse_ae": {"latent_dim": 4, "hidden": [32, 16]},
     "conv_ae": {"latent_dim": 2, "channels": [4, 8], "hidden": 16, "neck": 8},
     "denoising_ae": {"channels": [4, 8], "global_hidden": 8},
-    "super_resolution": {"factor": 4, "channels": 8},
+    "super_resolution": {"factor": 4, "channels": 8, "subpixel": True},
     "vae": {"latent_dim": 2, "hidden": 32},
     "conv_vae": {"latent_dim": 2, "channels": [4, 8], "hidden": 16},
     "cvae": {"latent_dim": 2, "channels": [4, 8], "hidden": 16},

@@ -113,6 +113,12 @@ class DenoisingAE(Autoencoder):
 class SuperResolutionConfig:
     factor: Literal[2, 4] = 2  # 14 -> 28 (the lesson) or 7 -> 28 (its exercise)
     channels: int = 32
+    # End in a sub-pixel convolution at 14x14 (`subpixel_output`) instead of a transposed
+    # convolution to channels // 2 maps at 28x28 and a 3x3 convolution there. Measured on the
+    # 2-core CPU, one thread each, side by side: x4 reached 21.40 dB in 4 epochs and 76 s this
+    # way against 21.32 dB in 3 epochs and 101 s; x2 fell to 29.06 dB in 3 epochs (target 29.6),
+    # so x2 keeps its full-resolution ending.
+    subpixel: bool = False
 
 
 class SuperResolution(Autoencoder):
@@ -127,12 +133,16 @@ class SuperResolution(Autoencoder):
     def __init__(self, config: SuperResolutionConfig):
         super().__init__(config)
         c = config.channels
-        # Features at the low resolution (cheap), then one transposed conv per doubling.
+        # Features at the low resolution (cheap), then one transposed conv per doubling (the
+        # last one a sub-pixel convolution where `subpixel`).
         layers: list[nn.Module] = [nn.Conv2d(1, c, 3, padding=1), nn.ReLU(),
                                    nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU()]
         for _ in range(int(math.log2(config.factor)) - 1):
             layers += [nn.ConvTranspose2d(c, c, 4, stride=2, padding=1), nn.BatchNorm2d(c), nn.ReLU()]
-        layers += [nn.ConvTranspose2d(c, c // 2, 4, stride=2, padding=1), nn.ReLU(), nn.Conv2d(c // 2, 1, 3, padding=1)]
+        if config.subpixel:
+            layers += subpixel_output(c)
+        else:
+            layers += [nn.ConvTranspose2d(c, c // 2, 4, stride=2, padding=1), nn.ReLU(), nn.Conv2d(c // 2, 1, 3, padding=1)]
         self.net = nn.Sequential(*layers)
 
     def downsample(self, x: torch.Tensor) -> torch.Tensor:
