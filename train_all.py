@@ -262,18 +262,9 @@ def train_in_parallel(names: list[str], args, pca: PCABaseline, threads: int) ->
     cards, failed = [], []
     order = sorted(names, key=lambda n: -last_seconds(args, n))
     pool = context.Pool(args.jobs, initializer=init_worker, initargs=(args, pca, threads, bar_lines))
-    outcomes = pool.imap_unordered(train_in_worker, order)
     try:
-        while True:
-            # Wait in short timed steps, not one blocking wait: Ctrl-C may land on one of the
-            # pool's helper threads, and a main thread blocked until the next model finishes
-            # would not see it for minutes (it once let a whole model finish in the Ctrl-C test).
-            try:
-                keep(outcomes.next(timeout=0.5), cards, failed)
-            except multiprocessing.TimeoutError:
-                continue
-            except StopIteration:
-                break
+        for outcome in pool.imap_unordered(train_in_worker, order):
+            keep(outcome, cards, failed)
     except KeyboardInterrupt:
         # Stop the workers mid-step: their checkpoints are written atomically after each epoch,
         # so --resume continues from the last one, and nothing half-trained was released.
