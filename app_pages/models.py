@@ -25,8 +25,10 @@ def super_resolution_lines(m: dict) -> list[str]:
 
 
 def denoise_lines(m: dict) -> list[str]:
+    """One line per noise level, the hardest first: sigma 0.5 is the card's headline (the
+    denoiser's quality target), so the summary table, which shows only a first line, shows it."""
     lines = []
-    for key in sorted(k for k in m if k.startswith("sigma_")):
+    for key in sorted((k for k in m if k.startswith("sigma_")), reverse=True):
         s = m[key]
         lines.append(f"Gaussian {key.replace('_', ' ')}: **{s['model']['psnr']:.2f} dB** (noisy {s['noisy']['psnr']:.2f}, "
                      f"3x3 median {s['median3']['psnr']:.2f}, PCA {s['pca']['psnr']:.2f})")

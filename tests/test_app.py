@@ -267,6 +267,10 @@ def test_models_page_follows_the_lesson_order_and_measures_sparsity():
     models = first_column("| model |")  # "**name**<br><small>N parameters, size, time</small>"
     assert [cell.split("**")[1] for cell in models] == singles
     assert all("parameters, " in cell and " MB, trained in " in cell for cell in models)
+    # The denoiser's row gives its headline figure, the one its quality target is set on (sigma 0.5).
+    table = next(m.value for m in at.markdown if m.value.startswith("| model |"))
+    denoiser_row = next(row for row in table.splitlines() if "**denoising_ae**" in row)
+    assert f"Gaussian sigma 0.5: {read_card('denoising_ae')['headline']['value']:.2f} dB" in denoiser_row
     assert first_column("| beta |") == ["0.1", "0.25", "0.5", "1", "2", "4", "8", "16", "32"]
     # Two charts, not one per card: every model's training curve in one, the beta set's in the other,
     # each curve the card's losses.
