@@ -47,7 +47,7 @@ from explorer.export import export_classifier, export_release
 from explorer.history import DIGITS, HISTORY_FILE, HistoryRecorder
 from explorer.models import build
 from explorer.pretrained import PRETRAINED_ROOT, SHIPPED_PCA_COMPONENTS, pca_path, save_pca, save_pretrained
-from explorer.quantize import round_to_int8
+from explorer.quantize import round_to_float16, round_to_int8
 from explorer.releases import RELEASES, versions
 from explorer.shipped import CLASSIFIER
 from explorer.train import fit, pick_device, seed_everything
@@ -110,7 +110,7 @@ def train_one(name: str, args, device, train: Split, test: Split, pca: PCABaseli
     if release.int8:
         round_to_int8(model)  # round to what the file will hold, so the card measures the shipped weights
     elif release.half:
-        model.half().float()
+        round_to_float16(model)
     figures = evaluate_model(model, train, test, pca)
     card = {
         "name": name,
@@ -308,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     data_hash = data_fingerprint(train)
     if names:
         how = f"{args.jobs} at a time, {threads} CPU thread{'s' * (threads > 1)} each" if args.jobs > 1 else "one at a time"
-        print(f"Training {len(names)} models on {device}, {how} ({len(train)} train / {len(test)} test images) "
+        print(f"Training {len(names)} model{'s' * (len(names) > 1)} on {device}, {how} ({len(train)} train / {len(test)} test images) "
               f"-> {args.out / args.dataset}")
 
     start = time.perf_counter()

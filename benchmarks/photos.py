@@ -138,6 +138,12 @@ def run(train: Split, test: Split, per_condition: int, cache: Path, sheet_path: 
     }
 
 
+def refused_sentence(refused: int) -> str:
+    if refused == 0:
+        return "No photo was refused."
+    return f"{refused} photo{'s were' if refused > 1 else ' was'} refused as having no digit."
+
+
 def markdown(r: dict) -> list[str]:
     s = ["## Photos of handwritten digits\n",
          f"{r['images']} seeded photo-like renderings of MNIST test digits ({r['per_condition']} per condition, "
@@ -164,5 +170,5 @@ def markdown(r: dict) -> list[str]:
                  if t else "") + ". "
              f"Stroke width of the results (`stroke_width`, pixels at 28x28): median {r['stroke_width']['median']:.2f}, "
              f"middle half {r['stroke_width']['p25']:.2f}-{r['stroke_width']['p75']:.2f} (MNIST test: 2.2-3.4, "
-             f"median 2.6). {r['refused']} photos were refused as having no digit.\n")
+             f"median 2.6). {refused_sentence(r['refused'])}\n")
     return s

@@ -25,7 +25,10 @@ import torch
 FAST = {"batch_size": 64, "lr": 3e-3}
 CANDIDATES: dict[str, list[tuple[str, dict, dict, list[int]]]] = {
     "conv_ae-32": [("conv_ae", {"latent_dim": 32, "channels": ch, "hidden": h}, FAST, [6, 10, 14])
-                   for ch, h in [((16, 32), 256), ((16, 32), 512), ((16, 64), 256), ((32, 32), 384), ((32, 64), 256)]],
+                   for ch, h in [((16, 32), 256), ((16, 32), 512), ((16, 64), 256), ((32, 32), 384), ((32, 64), 256)]]
+                  # The widest at a higher peak learning rate, for fewer epochs.
+                  + [("conv_ae", {"latent_dim": 32, "channels": (32, 64), "hidden": 256}, {"batch_size": 64, "lr": lr}, epochs)
+                     for lr, epochs in [(4e-3, [17]), (5e-3, [16]), (6e-3, [14])]],
     "conv_ae-2": [("conv_ae", {"latent_dim": 2, "hidden": h, "neck": n}, FAST, [4, 6, 10])
                   for h, n in [(128, 64), (128, 128), (256, 128)]],
     "conv_vae-2": [("conv_vae", {"latent_dim": 2, "channels": ch, "hidden": h, "neck": n}, FAST, [5, 8])
@@ -35,7 +38,12 @@ CANDIDATES: dict[str, list[tuple[str, dict, dict, list[int]]]] = {
                      for ch, g, train, epochs in [((32, 64), 64, {"batch_size": 128, "lr": 2e-3}, [12, 16, 20]),
                                                   ((32, 64), 64, FAST, [12, 16]),
                                                   ((32, 64), 96, {"batch_size": 128, "lr": 2e-3}, [12, 16]),
-                                                  ((16, 32), 128, {"batch_size": 128, "lr": 2e-3}, [8, 16, 20])]],
+                                                  ((16, 32), 128, {"batch_size": 128, "lr": 2e-3}, [8, 16, 20])]]
+                    # The shipped denoiser's shape (8 maps at 28x28): narrower, at batch 64, at a higher learning rate.
+                    + [("denoising_ae", {"channels": ch, "global_hidden": 256, "fine": 8}, train, epochs)
+                       for ch, train, epochs in [((24, 64), {"batch_size": 128, "lr": 2e-3}, [14]),
+                                                 ((32, 64), FAST, [11]),
+                                                 ((32, 64), {"batch_size": 128, "lr": 3e-3}, [12])]],
 }
 
 

@@ -5,9 +5,9 @@ INT8_MIN_ELEMENTS numbers this way and the rest in float16: a quarter of float32
 for the dense layers that hold most of a convolutional model's parameters. Symmetric
 absmax scaling per output row (as LLM.int8's vector-wise quantization, Dettmers et al. 2022,
 without its outlier split: these matrices have none that matter). Measured on the MNIST test
-set (`python -m explorer.evaluate`): conv_ae-32's MSE moves from 0.0029222 to 0.0029232, the
-denoiser's PSNR from 21.0407 to 21.0408 dB; vae-2's -ELBO would move by 0.04 nats, past its
-target, so it stays float16.
+set (`python -m explorer.evaluate`): conv_ae-32's MSE moved from 0.0029222 to 0.0029232 (its
+weights before 2026-11-27), the denoiser's PSNR from 21.0407 to 21.0408 dB; vae-2's -ELBO
+would move by 0.04 nats, past its target, so it stays float16.
 
 The file holds `<name>` as int8 (rows, cols) and `<name>.row_scale` as float16 (rows,);
 `dequantize` turns such a state back into float tensors before `load_state_dict`.
@@ -33,12 +33,15 @@ def quantize_rows(w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return q, scale
 
 
-def quantized_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """The tensors a file holds: large matrices as int8 + row scales, other floats as float16."""
+def quantized_state(state: dict[str, torch.Tensor], exact: frozenset[str] = frozenset()) -> dict[str, torch.Tensor]:
+    """The tensors a file holds: large matrices as int8 + row scales, other floats as float16,
+    and the tensors named in `exact` (the model's buffers, see `save_pretrained`) as they are."""
     out = {}
     for name, t in state.items():
         t = t.detach().cpu()
-        if quantizable(t):
+        if name in exact:
+            out[name] = t
+        elif quantizable(t):
             out[name], out[name + SCALE_SUFFIX] = quantize_rows(t)
         else:
             out[name] = t.half() if t.is_floating_point() else t
@@ -56,11 +59,19 @@ def dequantize(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 @torch.no_grad()
-def round_to_int8(model: nn.Module) -> None:
-    """Replace the model's weights by what the int8 file will hold, so a card measures the
-    shipped weights (as `model.half().float()` does for a float16 release)."""
-    for _, p in model.named_parameters():
+def round_to_float16(model: nn.Module) -> None:
+    """Replace the model's parameters by what a float16 file will hold, so a card measures the
+    shipped weights. Buffers (BatchNorm's running statistics) are stored exactly: see
+    `explorer.pretrained.save_pretrained`."""
+    for p in model.parameters():
         p.copy_(p.half().float())
+
+
+@torch.no_grad()
+def round_to_int8(model: nn.Module) -> None:
+    """Replace the model's weights by what the int8 file will hold (the rest as float16), so a
+    card measures the shipped weights."""
+    round_to_float16(model)
     for name, t in model.state_dict().items():
         if quantizable(t):
             q, scale = quantize_rows(t)

@@ -60,7 +60,9 @@ RELEASES: dict[str, Release] = {
                          {"latent_dim": 2, "neck": 64}, replace(FAST, epochs=12)),
     "conv_ae-32": Release("conv_ae", "The lesson's convolutional AE with a 32-D code.",
                           "Convolutional AE (32-D)",
-                          {"latent_dim": 32, "channels": (32, 64), "hidden": 256}, replace(FAST, epochs=20),
+                          {"latent_dim": 32, "channels": (32, 64), "hidden": 256},
+                          # A higher peak learning rate than FAST's: the target in 16 epochs instead of 20.
+                          replace(FAST, epochs=16, lr=5e-3),
                           int8=True),
     "denoising_ae": Release("denoising_ae", "Convolutional denoiser trained on fresh Gaussian and salt-and-pepper noise.",
                             "Denoising AE",

@@ -80,3 +80,4 @@ def test_quick_benchmark_writes_every_section(tmp_path, capsys):
     assert "AE against PCA" in text and "Where the time goes: training throughput" in text and "Time to quality" in text and "App latency" in text and "warm switch" in text
     assert "A classroom on the app" in text
     assert "Photos of handwritten digits" in text
+    assert run.photos.refused_sentence(photos["refused"]) in text  # "1 photo was refused", never "1 photos were"

@@ -6,7 +6,7 @@ from safetensors.torch import load_file
 
 from explorer.models import build
 from explorer.pretrained import load_model, model_dir, save_pretrained
-from explorer.quantize import INT8_MIN_ELEMENTS, SCALE_SUFFIX, dequantize, quantize_rows, quantized_state, round_to_int8
+from explorer.quantize import INT8_MIN_ELEMENTS, SCALE_SUFFIX, dequantize, quantize_rows, quantized_state, round_to_float16, round_to_int8
 from explorer.releases import RELEASES
 
 
@@ -46,3 +46,19 @@ def test_int8_releases_ship_int8(name):
     raw = load_file(model_dir(name) / "model.safetensors")
     big = [k for k, v in raw.items() if v.ndim == 2 and v.numel() >= INT8_MIN_ELEMENTS]
     assert big and all(raw[k].dtype == torch.int8 and k + SCALE_SUFFIX in raw for k in big)
+
+
+@pytest.mark.parametrize("int8", [False, True])
+def test_batchnorm_statistics_beyond_float16_survive_saving(tmp_path, int8):
+    # conv_ae-32 at a peak learning rate of 5e-3 ended with a BatchNorm running variance above
+    # float16's largest number (65,504): stored as float16 it read back as inf.
+    model = build("conv_ae", latent_dim=32, channels=(8, 16), hidden=128)
+    bn = model.decoder[6]
+    assert isinstance(bn, torch.nn.BatchNorm2d)
+    bn.running_var.fill_(1e5)  # as if its inputs had a standard deviation of about 316
+    (round_to_int8 if int8 else round_to_float16)(model)
+    save_pretrained(model, tmp_path / "m", {"name": "m"}, torch.float16, int8=int8)
+    loaded = load_model(tmp_path / "m")
+    x = torch.rand(4, 1, 28, 28)
+    expected = model.eval().reconstruct(x)
+    assert torch.isfinite(expected).all() and torch.equal(loaded.reconstruct(x), expected)
