@@ -145,7 +145,8 @@ def train_digit_classifier(args, device, train: Split, test: Split, data_hash: s
     epochs = args.epochs or (1 if args.quick else ClassifierTrainConfig.epochs)
     config = replace(ClassifierTrainConfig(), seed=args.seed, epochs=epochs)
     result = train_classifier(train, config, device=device)
-    model = result.model.half().float()  # the card measures the weights the file holds
+    round_to_float16(result.model)  # the parameters as the file holds them, so the card measures those
+    model = result.model
     folder = args.out / args.dataset / CLASSIFIER
     card = {
         "name": CLASSIFIER,

@@ -43,7 +43,11 @@ CANDIDATES: dict[str, list[tuple[str, dict, dict, list[int]]]] = {
                     + [("denoising_ae", {"channels": ch, "global_hidden": 256, "fine": 8}, train, epochs)
                        for ch, train, epochs in [((24, 64), {"batch_size": 128, "lr": 2e-3}, [14]),
                                                  ((32, 64), FAST, [11]),
-                                                 ((32, 64), {"batch_size": 128, "lr": 3e-3}, [12])]],
+                                                 ((32, 64), {"batch_size": 128, "lr": 3e-3}, [12])]]
+                    # With the skip from the encoder's 14x14 maps (the shipped one: 9 epochs).
+                    + [("denoising_ae", {"channels": (32, 64), "global_hidden": 256, "fine": 8, "skip": True},
+                        {"batch_size": 128, "lr": lr}, epochs)
+                       for lr, epochs in [(2e-3, [8, 9, 11, 14]), (3e-3, [8])]],
 }
 
 

@@ -144,10 +144,13 @@ def accuracy(model: DigitClassifier, images: torch.Tensor, labels: torch.Tensor)
 def save_classifier(model: DigitClassifier, folder: Path, card: dict | None = None,
                     dtype: torch.dtype | None = None) -> None:
     """Write `model.safetensors` and `config.json` (and `card.json` when given) as a new folder
-    swapped in whole; `dtype` (torch.float16 for the shipped one) stores floating tensors smaller."""
+    swapped in whole; `dtype` (torch.float16 for the shipped one) stores the parameters smaller.
+    Buffers (BatchNorm's running statistics) stay float32, as in `save_pretrained`: a running
+    variance can pass float16's largest number (65,504) and would read back as inf."""
+    buffers = frozenset(name for name, _ in model.named_buffers())
     with replace_atomically(Path(folder), folder=True) as tmp:
-        state = {k: v.detach().cpu().to(dtype if dtype and v.is_floating_point() else v.dtype).contiguous()
-                 for k, v in model.state_dict().items()}
+        state = {k: v.detach().cpu().to(dtype if dtype and v.is_floating_point() and k not in buffers else v.dtype)
+                 .contiguous() for k, v in model.state_dict().items()}
         save_file(state, str(tmp / "model.safetensors"))
         (tmp / "model.safetensors").chmod(0o644)  # safetensors writes 0600; the app may run as another user
         (tmp / "config.json").write_text(json.dumps(asdict(model.config), indent=2) + "\n")

@@ -175,3 +175,23 @@ def test_denoiser_can_end_at_full_resolution_or_in_a_sub_pixel_convolution():
         assert isinstance(model.decoder[-1], last) and model.reconstruct(x).shape == x.shape
     with_stage = build("denoising_ae", channels=(4, 8), global_hidden=8, fine=4)
     assert any(isinstance(m, torch.nn.ConvTranspose2d) and m.out_channels == 4 for m in with_stage.decoder)
+
+
+def test_denoiser_skip_adds_the_encoders_14x14_maps_to_the_decoders():
+    # Without the skip the code is the only path: reconstruct is decode(encode(x)). With it, the
+    # decoder also gets the encoder's 14x14 maps, so cutting the code off leaves a picture of x.
+    x = torch.rand(2, 1, 28, 28)
+    torch.manual_seed(0)
+    plain = build("denoising_ae", channels=(4, 8), global_hidden=8, fine=4).eval()
+    torch.manual_seed(0)
+    skip = build("denoising_ae", channels=(4, 8), global_hidden=8, fine=4, skip=True).eval()
+    with torch.no_grad():
+        assert torch.equal(plain.reconstruct(x), plain.decode(plain.encode(x)))
+        code, fine = skip.code_and_skip(x)
+        assert fine.shape == (2, 4, 14, 14) and torch.equal(code, plain.encode(x))  # same weights, same code
+        assert not torch.allclose(skip.reconstruct(x), plain.reconstruct(x))
+        assert torch.equal(skip.reconstruct(x), torch.sigmoid(skip.decode_logits(code, skip=fine)))
+        # With the code zeroed, what reaches the output through the skip still depends on the input.
+        blind = [torch.sigmoid(skip.decode_logits(torch.zeros_like(code), skip=skip.code_and_skip(i)[1]))
+                 for i in (x, 1 - x)]
+        assert not torch.allclose(*blind)

@@ -62,6 +62,11 @@ class DenoisingAEConfig:
     # denoiser measured (benchmarks/recipes.py) stayed under 21.0 dB at sigma 0.5, up to 20
     # epochs; the shipped one, with 8 maps at 28x28, reaches 21.04 dB in 14.
     fine: int = 0
+    # Add the encoder's 14x14 maps to the decoder's (a U-Net skip, Ronneberger et al. 2015), so
+    # the decoder sees where each stroke was before the 7x7 code blurred it. Measured on the
+    # 2-core CPU (benchmarks/recipes.py): 21.05 dB at sigma 0.5 in 8 epochs, against 21.04 dB in
+    # 14 without it, and better at every other level. Off: the code is the only path.
+    skip: bool = False
 
 
 class DenoisingAE(Autoencoder):
@@ -96,15 +101,29 @@ class DenoisingAE(Autoencoder):
         )
 
     def encode(self, x, y=None):
-        h = self.encoder(x)
-        return h + self.global_path(h)  # (B, c2, 7, 7) feature maps, not a vector code
+        return self.code_and_skip(x)[0]
 
-    def decode_logits(self, z, y=None):
-        return self.decoder(z)
+    def code_and_skip(self, x) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(the code, (B, c2, 7, 7) feature maps, not a vector; the encoder's (B, c1, 14, 14)
+        maps where `config.skip`, else None)."""
+        fine = self.encoder[:3](x)  # the first stride-2 convolution, its BatchNorm and ReLU
+        h = self.encoder[3:](fine)
+        return h + self.global_path(h), fine if self.config.skip else None
+
+    def decode_logits(self, z, y=None, skip=None):
+        up = self.decoder[:3](z)  # the transposed convolution to 14x14, its BatchNorm and ReLU
+        return self.decoder[3:](up if skip is None else up + skip)
+
+    def denoise_logits(self, noisy):
+        code, skip = self.code_and_skip(noisy)
+        return self.decode_logits(code, skip=skip)
+
+    def reconstruct(self, x, y=None):
+        return torch.sigmoid(self.denoise_logits(x))
 
     def loss(self, x, y):
         noisy = noise.random_corruption(x, self.config.max_sigma, self.config.max_salt_pepper)
-        logits = self.decode_logits(self.encode(noisy))
+        logits = self.denoise_logits(noisy)
         rec = bce_per_image(logits, x).mean()
         return ModelOutput(rec, {"bce": rec.detach()})
 
