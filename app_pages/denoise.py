@@ -110,8 +110,9 @@ def exercise() -> None:
     kept = metrics.ssim(out, x)
     if kept >= 0.7:
         st.markdown(f"The denoiser was trained only on digits, yet it cleans this face too and keeps it a face "
-                    f"(SSIM {kept:.2f} against the clean face). Its code is a spatial map, not a few numbers, so it "
-                    f"learned local strokes and edges rather than whole digits, and a face is made of those too. "
+                    f"(SSIM {kept:.2f} against the clean face). Its code is a spatial map, not a few numbers, and a "
+                    f"skip hands its decoder the encoder's 14x14 maps, so it learned local strokes and edges rather "
+                    f"than whole digits, and a face is made of those too. "
                     f"A bottleneck of a few numbers (the Latent explorer's models) would redraw it as a digit.")
     else:
         st.markdown(f"The denoiser learned what *digits* look like. Given a face it has nothing to match and pulls "

@@ -5,8 +5,8 @@ INT8_MIN_ELEMENTS numbers this way and the rest in float16: a quarter of float32
 for the dense layers that hold most of a convolutional model's parameters. Symmetric
 absmax scaling per output row (as LLM.int8's vector-wise quantization, Dettmers et al. 2022,
 without its outlier split: these matrices have none that matter). Measured on the MNIST test
-set (`python -m explorer.evaluate`): conv_ae-32's MSE moved from 0.0029222 to 0.0029232 (its
-weights before 2026-11-27), the denoiser's PSNR from 21.0407 to 21.0408 dB; vae-2's -ELBO
+set (`python -m explorer.evaluate`), with the weights of both before 2026-11-27: conv_ae-32's
+MSE moved from 0.0029222 to 0.0029232, the denoiser's PSNR from 21.0407 to 21.0408 dB; vae-2's -ELBO
 would move by 0.04 nats, past its target, so it stays float16.
 
 The file holds `<name>` as int8 (rows, cols) and `<name>.row_scale` as float16 (rows,);
