@@ -60,7 +60,7 @@ class DenoisingAEConfig:
     # Feature maps of a last stage at the full 28x28 resolution (0: end in a sub-pixel
     # convolution at 14x14, as `conv_decoder` does). Denoising needs it: every sub-pixel
     # denoiser measured (benchmarks/recipes.py) stayed under 21.0 dB at sigma 0.5, up to 20
-    # epochs; the shipped one, with 8 maps at 28x28, reaches 21.04 dB in 14.
+    # epochs; with 8 maps at 28x28 it reached 21.04 dB in 14 (8 with `skip`, below).
     fine: int = 0
     # Add the encoder's 14x14 maps to the decoder's (a U-Net skip, Ronneberger et al. 2015), so
     # the decoder sees where each stroke was before the 7x7 code blurred it. Measured on the
