@@ -47,7 +47,9 @@ CANDIDATES: dict[str, list[tuple[str, dict, dict, list[int]]]] = {
                     # With the skip from the encoder's 14x14 maps (the shipped one: 9 epochs).
                     + [("denoising_ae", {"channels": (32, 64), "global_hidden": 256, "fine": 8, "skip": True},
                         {"batch_size": 128, "lr": lr}, epochs)
-                       for lr, epochs in [(2e-3, [8, 9, 11, 14]), (3e-3, [8])]],
+                       for lr, epochs in [(2e-3, [8, 9, 11, 14]), (3e-3, [8])]]
+                    + [("denoising_ae", {"channels": (24, 64), "global_hidden": 256, "fine": 8, "skip": True},
+                        {"batch_size": 128, "lr": 2e-3}, [8])],
 }
 
 
