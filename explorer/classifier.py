@@ -33,6 +33,7 @@ from torch.nn import functional as F
 
 from explorer.atomic import replace_atomically
 from explorer.data import Split
+from explorer.quantize import stored_state
 from explorer.train import keep_freed_memory
 
 
@@ -145,13 +146,9 @@ def save_classifier(model: DigitClassifier, folder: Path, card: dict | None = No
                     dtype: torch.dtype | None = None) -> None:
     """Write `model.safetensors` and `config.json` (and `card.json` when given) as a new folder
     swapped in whole; `dtype` (torch.float16 for the shipped one) stores the parameters smaller.
-    Buffers (BatchNorm's running statistics) stay float32, as in `save_pretrained`: a running
-    variance can pass float16's largest number (65,504) and would read back as inf."""
-    buffers = frozenset(name for name, _ in model.named_buffers())
+    Buffers (BatchNorm's running statistics) stay float32, as in every release (`stored_state`)."""
     with replace_atomically(Path(folder), folder=True) as tmp:
-        state = {k: v.detach().cpu().to(dtype if dtype and v.is_floating_point() and k not in buffers else v.dtype)
-                 .contiguous() for k, v in model.state_dict().items()}
-        save_file(state, str(tmp / "model.safetensors"))
+        save_file(stored_state(model, dtype), str(tmp / "model.safetensors"))
         (tmp / "model.safetensors").chmod(0o644)  # safetensors writes 0600; the app may run as another user
         (tmp / "config.json").write_text(json.dumps(asdict(model.config), indent=2) + "\n")
         if card is not None:

@@ -24,7 +24,7 @@ from safetensors.torch import load_file, save_file
 from explorer.atomic import replace_atomically
 from explorer.baselines import PCABaseline
 from explorer.models import MODELS, Autoencoder, build, family_of
-from explorer.quantize import dequantize, quantized_state
+from explorer.quantize import dequantize, stored_state
 # The torch-free half (cards, the PCA fit, the release list), re-exported: the app imports it from there.
 from explorer.shipped import (PRETRAINED_ROOT, SHIPPED_PCA_COMPONENTS, WeightsError, list_pretrained,  # noqa: F401
                               load_pca, model_dir, pca_path, read_card, train_command)
@@ -39,17 +39,9 @@ def save_pretrained(model: Autoencoder, folder: Path, card: dict, dtype: torch.d
     matrices as int8 rows (explorer/quantize.py) and the rest in float16. Loading casts back."""
     family = family_of(model)
     config = {"family": family, "config": asdict(model.config)}
-    # Buffers (BatchNorm's running mean and variance) keep their float32: a few hundred numbers,
-    # and their range is the activations', not the weights'. conv_ae-32 trained at a peak
-    # learning rate of 5e-3 has a running variance above float16's largest number (65,504):
-    # stored as float16 it read back as inf and the model's MSE went from 0.0030 to 0.11.
-    buffers = frozenset(name for name, _ in model.named_buffers())
     with replace_atomically(folder, folder=True) as tmp:
-        state = {k: v.detach().cpu().to(dtype if dtype and v.is_floating_point() and k not in buffers else v.dtype).contiguous()
-                 for k, v in model.state_dict().items()}
-        if int8:
-            state = quantized_state(model.state_dict(), exact=buffers)
-        save_file(state, tmp / "model.safetensors", metadata={"family": family})
+        # BatchNorm's running statistics stay float32 (`stored_state` says why).
+        save_file(stored_state(model, dtype, int8), tmp / "model.safetensors", metadata={"family": family})
         (tmp / "model.safetensors").chmod(0o644)  # safetensors writes 0600; the app may run as another user
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
         (tmp / "card.json").write_text(json.dumps(card, indent=2) + "\n")
