@@ -21,6 +21,8 @@ import time
 
 import torch
 
+from explorer.releases import SHORT_RUN
+
 # Candidates per release: (family, config, TrainConfig fields, epoch counts to try).
 FAST = {"batch_size": 64, "lr": 3e-3}
 CANDIDATES: dict[str, list[tuple[str, dict, dict, list[int]]]] = {
@@ -28,12 +30,23 @@ CANDIDATES: dict[str, list[tuple[str, dict, dict, list[int]]]] = {
                    for ch, h in [((16, 32), 256), ((16, 32), 512), ((16, 64), 256), ((32, 32), 384), ((32, 64), 256)]]
                   # The widest at a higher peak learning rate, for fewer epochs.
                   + [("conv_ae", {"latent_dim": 32, "channels": (32, 64), "hidden": 256}, {"batch_size": 64, "lr": lr}, epochs)
-                     for lr, epochs in [(4e-3, [17]), (5e-3, [16]), (6e-3, [14])]],
+                     for lr, epochs in [(4e-3, [17]), (5e-3, [16]), (6e-3, [14])]]
+                  # A straight-line decay and Adam's beta2 apart and together (SHORT_RUN in
+                  # explorer/releases.py; the shipped one: both, 13 epochs).
+                  + [("conv_ae", {"latent_dim": 32, "channels": (32, 64), "hidden": 256},
+                      {"batch_size": 64, "lr": 6e-3, "schedule": schedule, "adam_beta2": beta2}, epochs)
+                     for schedule, beta2, epochs in [("linear", 0.999, [12, 14]), ("cosine", 0.99, [14]),
+                                                     ("linear", 0.99, [12, 13]), ("linear", 0.95, [12])]],
     "conv_ae-2": [("conv_ae", {"latent_dim": 2, "hidden": h, "neck": n}, FAST, [4, 6, 10])
-                  for h, n in [(128, 64), (128, 128), (256, 128)]],
+                  for h, n in [(128, 64), (128, 128), (256, 128)]]
+                 + [("conv_ae", {"latent_dim": 2, "neck": 64}, {**FAST, **SHORT_RUN}, [10])],
     "conv_vae-2": [("conv_vae", {"latent_dim": 2, "channels": ch, "hidden": h, "neck": n}, FAST, [5, 8])
                    for ch, h, n in [((16, 32), 128, 0), ((16, 32), 128, 128), ((16, 32), 256, 0),
-                                    ((16, 32), 256, 128), ((32, 64), 128, 0)]],
+                                    ((16, 32), 256, 128), ((32, 64), 128, 0)]]
+                  + [("conv_vae", {"latent_dim": 2, "neck": 128}, {**FAST, **SHORT_RUN}, [4])],
+    "aae-2": [("aae", {"latent_dim": 2, "neck": 64}, train, epochs)
+              for train, epochs in [({"batch_size": 128, "lr": 2e-3}, [3, 4]),
+                                    ({"batch_size": 128, "lr": 2e-3, **SHORT_RUN}, [3])]],
     "denoising_ae": [("denoising_ae", {"channels": ch, "global_hidden": g}, train, epochs)
                      for ch, g, train, epochs in [((32, 64), 64, {"batch_size": 128, "lr": 2e-3}, [12, 16, 20]),
                                                   ((32, 64), 64, FAST, [12, 16]),
@@ -49,7 +62,10 @@ CANDIDATES: dict[str, list[tuple[str, dict, dict, list[int]]]] = {
                         {"batch_size": 128, "lr": lr}, epochs)
                        for lr, epochs in [(2e-3, [8, 9, 11, 14]), (3e-3, [8])]]
                     + [("denoising_ae", {"channels": (24, 64), "global_hidden": 256, "fine": 8, "skip": True},
-                        {"batch_size": 128, "lr": 2e-3}, [8])],
+                        {"batch_size": 128, "lr": 2e-3}, [8])]
+                    # The skip with SHORT_RUN (the shipped one: 6 epochs).
+                    + [("denoising_ae", {"channels": (32, 64), "global_hidden": 256, "fine": 8, "skip": True},
+                        {"batch_size": 128, "lr": 2e-3, **SHORT_RUN}, [6, 7])],
 }
 
 

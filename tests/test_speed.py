@@ -34,8 +34,10 @@ def test_time_to_bar_says_when_the_bar_is_never_reached():
 def test_every_recipe_candidate_builds_and_a_step_is_timed():
     from benchmarks import recipes
     from explorer.models import build
+    from explorer.train import TrainConfig
 
     for release, candidates in recipes.CANDIDATES.items():
         for family, config, train, epochs in candidates:
             assert build(family, **config).task in ("latent", "denoise") and train["batch_size"] > 0 and epochs
+            TrainConfig(epochs=max(epochs), **train)  # every field is one TrainConfig has
     assert recipes.step_milliseconds("conv_ae", {"latent_dim": 2, "channels": (4, 8), "hidden": 16}, 8, steps=2) > 0

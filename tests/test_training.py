@@ -214,6 +214,43 @@ def test_resume_continues_from_the_checkpoint(tiny_split, tmp_path):
         assert torch.allclose(resumed.state_dict()[k], v, atol=1e-6), k
 
 
+def test_both_schedules_warm_up_then_decay_to_zero():
+    from explorer.train import warmup_then_decay
+    cosine, linear = warmup_then_decay(100, 0.1, "cosine"), warmup_then_decay(100, 0.1, "linear")
+    for f in (cosine, linear):
+        assert f(0) == pytest.approx(0.1) and f(9) == pytest.approx(1.0) and f(100) == 0.0
+    # Halfway through the decay the straight line is at 1/2, as the cosine is; a quarter of
+    # the way in, the cosine has kept more of the peak (0.854 against 0.75).
+    assert linear(55) == pytest.approx(0.5) and cosine(55) == pytest.approx(0.5)
+    assert linear(32.5) == pytest.approx(0.75) and cosine(32.5) == pytest.approx(0.8536, abs=1e-4)
+    with pytest.raises(ValueError, match="schedule"):
+        warmup_then_decay(100, 0.1, "step")
+
+
+def test_adam_beta2_reaches_every_optimiser_that_does_not_set_its_own():
+    from explorer.train import make_optimizers
+    plain = make_optimizers(build("conv_ae", latent_dim=2), 1e-3, beta2=0.99)
+    assert plain["model"].defaults["betas"] == (0.9, 0.99)
+    # The adversarial AE's discriminator and generator keep the betas it gives them.
+    aae = make_optimizers(build("aae", latent_dim=2), 1e-3, beta2=0.99)
+    assert aae["reconstruction"].defaults["betas"] == (0.9, 0.99)
+    assert aae["discriminator"].defaults["betas"] == aae["generator"].defaults["betas"] == (0.5, 0.9)
+
+
+def test_the_schedule_and_beta2_change_training(tiny_split):
+    def trained(**recipe):
+        torch.manual_seed(0)
+        model = build("vae", latent_dim=2, hidden=16)
+        fit(model, tiny_split, TrainConfig(epochs=2, batch_size=16, lr=1e-3, **recipe), torch.device("cpu"),
+            progress=False)
+        return model.state_dict()["decoder.0.weight"]
+
+    default = trained()
+    assert torch.equal(default, trained(schedule="cosine", adam_beta2=0.999))
+    assert not torch.allclose(default, trained(schedule="linear"))
+    assert not torch.allclose(default, trained(adam_beta2=0.99))
+
+
 def test_unknown_option_fails_loudly(capsys):
     with pytest.raises(SystemExit) as exit_info:
         train_all.main(["--epoch", "3"])  # a typo of --epochs: abbreviations are refused
