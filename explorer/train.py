@@ -71,6 +71,8 @@ def seed_everything(seed: int) -> None:
 
 def warmup_then_decay(total_steps: int, warmup_fraction: float, schedule: str = "cosine"):
     """The learning-rate factor per step: a linear warm-up to 1, then `schedule`'s decay to 0."""
+    if schedule not in ("cosine", "linear"):
+        raise ValueError(f"unknown learning-rate schedule {schedule!r}: use 'cosine' or 'linear'")
     warmup = max(1, int(total_steps * warmup_fraction))
 
     def factor(step: int) -> float:
@@ -81,8 +83,6 @@ def warmup_then_decay(total_steps: int, warmup_fraction: float, schedule: str = 
             return 1.0 - progress
         return 0.5 * (1 + math.cos(math.pi * progress))
 
-    if schedule not in ("cosine", "linear"):
-        raise ValueError(f"unknown learning-rate schedule {schedule!r}: use 'cosine' or 'linear'")
     return factor
 
 
