@@ -18,7 +18,7 @@ runs to colour the plane by the digit each decode reads as, into `pretrained/<da
 
 On a CPU with two or more cores two models train at once, each in its own process with half the
 threads, longest first (by the time in each model's last card): many models use a second thread
-badly, so the whole run finishes sooner (20.1 min against 28.4 on the 2-core CPU: README, "Train").
+badly, so the whole run finishes sooner (20.0 min against 27.5 on the 2-core CPU: README, "Train").
 `--jobs 1` trains one at a time.
 """
 

@@ -60,6 +60,7 @@ def test_embed_release_maps_a_shipped_models_onnx_codes(tmp_path):
     back = embedding.load_embedding(folder / embedding.EMBEDDING_FILE)
     assert back.xy.shape == (60, 2) and np.array_equal(back.labels, test.labels[:60])
     assert back.meta["seed"] == 3 and back.meta["latent_dim"] == 32 and back.meta["version"] == sklearn.__version__
+    assert back.meta["iterations"] == embedding.ITERATIONS and back.meta["angle"] == embedding.ANGLE
     assert back.meta["weights_sha256"] == embedding.weights_sha256(folder)
     assert np.allclose(back.xy, e.xy, rtol=1e-3, atol=1e-2)
 
