@@ -142,8 +142,9 @@ def map_section(name: str) -> None:
         if not np.array_equal(e.labels, ui.test_split().labels[:shown]):
             raise ValueError(f"it maps {e.meta['points']:,} digits, not the first {shown:,} test digits")
         views[f"t-SNE of {name}'s codes"] = (e.xy, ("t-SNE 1", "t-SNE 2"))
-        notes.append(f"t-SNE by {e.meta['library']} {e.meta['version']} (perplexity {e.meta['perplexity']:g}, seed "
-                     f"{e.meta['seed']}) of these {shown:,} codes, computed by `python -m explorer.embedding` and "
+        iterations = f", {e.meta['iterations']:,} iterations" if "iterations" in e.meta else ""
+        notes.append(f"t-SNE by {e.meta['library']} {e.meta['version']} (perplexity {e.meta['perplexity']:g}{iterations}, "
+                     f"seed {e.meta['seed']}) of these {shown:,} codes, computed by `python -m explorer.embedding` and "
                      f"shipped beside the weights.")
     except (FileNotFoundError, ValueError) as exc:
         st.info(f"No usable t-SNE map for {name}: {exc}. Make it with `python -m explorer.embedding --models {name}`.")

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explorer.data import load_arrays
+from explorer.embedding import ITERATIONS
 from explorer.onnx_models import load_onnx
 from explorer.shipped import load_pca
 
@@ -45,7 +46,7 @@ def test_the_page_shows_every_unit_of_the_chosen_model():
     assert changes == sorted(changes, reverse=True)  # sorted by how much they change the image
     assert not at.info  # the shipped t-SNE map was found
     note = charts(at)["note"]  # drawn beside the charts: where the t-SNE map comes from
-    assert "scikit-learn" in note and "seed 0" in note
+    assert "scikit-learn" in note and "seed 0" in note and f"{ITERATIONS:,} iterations" in note
 
 
 def test_another_digit_or_model_redraws_the_grid():
