@@ -36,7 +36,7 @@ from explorer.shipped import PRETRAINED_ROOT, load_catalog
 
 EMBEDDING_FILE = "tsne.safetensors"
 # The first 3,000 test digits, the ones the app's scatters draw. t-SNE of 3,000 32-D codes takes
-# about 7 s on one core of the 2-core development machine (ITERATIONS, ANGLE); of all 10,000, minutes.
+# about 7 s on one core of the 2-core development machine (ITERATIONS, ANGLE); all 10,000 were not tried.
 POINTS = 3000
 SEED = 0  # t-SNE starts from PCA and then follows random gradient noise: fixed, the map is reproducible
 PERPLEXITY = 30.0  # scikit-learn's default: roughly how many neighbours each point keeps close

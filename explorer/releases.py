@@ -48,11 +48,11 @@ class Release:
 # steps reached the target sooner; the denoiser keeps a full-resolution stage (see
 # `DenoisingAEConfig.fine`). README's Results gives each model's figures and time.
 FAST = TrainConfig(epochs=5, batch_size=64, lr=3e-3)
-# A straight-line decay of the learning rate and Adam's beta2 at 0.99 (`TrainConfig`): the same
-# quality in fewer epochs for the five slowest convolutional models (conv_ae-32 13 instead of 16,
+# A straight-line decay of the learning rate and Adam's beta2 at 0.99 (`TrainConfig`) for six
+# convolutional models. Five reach their quality in fewer epochs (conv_ae-32 13 instead of 16,
 # the denoiser 6 instead of 8, conv_ae-2 10 instead of 12, conv_vae-2 4 instead of 5, aae-2 3
 # instead of 4; README, "Time to quality"). Super-resolution x2 missed its target with one epoch less.
-# cvae-2 keeps its 6 epochs: with SHORT_RUN they land well under its target on one thread too.
+# cvae-2 keeps its 6 epochs, which with SHORT_RUN meet its target on one thread too (the cosine missed it).
 SHORT_RUN = {"schedule": "linear", "adam_beta2": 0.99}
 RELEASES: dict[str, Release] = {
     "ae-32": Release("ae", "Fully connected deep autoencoder 784-128-64-32 (Keras blog).",
