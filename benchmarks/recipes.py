@@ -3,12 +3,13 @@
     python -m benchmarks.recipes --family conv_ae-32          # quality after E epochs, each candidate
     python -m benchmarks.recipes --family conv_vae-2 --device cuda --workers 12
     python -m benchmarks.recipes --step-times                 # CPU milliseconds per training step
+    python -m benchmarks.recipes --layer-times conv_ae-32     # where one shipped model's step goes
 
 Time to quality is (seconds per step on the target machine) x (steps until the figure is
 met). The two factors are measured apart: quality after E epochs barely depends on the
 device, so a GPU can run many candidates side by side (`--workers`), while seconds per step
 are timed on the CPU the release is trained on (`--step-times`, nothing else running). The
-README's "Time to quality" gives the figures that decided each release.
+docs/time_to_quality.md gives the figures that decided each release.
 """
 
 from __future__ import annotations
@@ -123,13 +124,75 @@ def step_milliseconds(family: str, config: dict, batch_size: int, steps: int = 2
     return (time.perf_counter() - start) / steps * 1000
 
 
+def layer_times(release_name: str, steps: int = 50) -> list[dict]:
+    """Where a training step of a shipped release goes, on the CPU at its batch size:
+    each layer's forward + backward alone (on the input it gets in the model, in that layout),
+    its FLOPs (PyTorch's counter) and their rate; then the model's whole forward and backward,
+    Adam's update and the whole step. The layers alone add up to a little more than the
+    forward and backward: each pays the autograd call that the model pays once."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from explorer.models import build
+    from explorer.releases import RELEASES
+    from explorer.train import keep_freed_memory, make_optimizers, prepare
+
+    keep_freed_memory()
+    release = RELEASES[release_name]
+    model = prepare(build(release.family, **release.config), torch.device("cpu"))
+    batch_size = release.train.batch_size
+    x = torch.rand(batch_size, 1, 28, 28).round().contiguous(memory_format=torch.channels_last)
+    y = torch.arange(batch_size) % 10
+    seen: list[tuple[str, torch.nn.Module, torch.Tensor]] = []  # leaf layers in the order they run
+    hooks = [module.register_forward_hook(lambda m, args, out, name=name: seen.append((name, m, args[0].detach())))
+             for name, module in model.named_modules() if not list(module.children())]
+    model.loss(x, y)
+    for hook in hooks:
+        hook.remove()
+
+    def fwd_bwd(layer, inp):
+        out = layer(inp)
+        out.backward(torch.ones_like(out))
+
+    def milliseconds(fn) -> float:
+        for _ in range(5):
+            fn()
+        start = time.perf_counter()
+        for _ in range(steps):
+            fn()
+        return (time.perf_counter() - start) / steps * 1000
+
+    rows = []
+    for i, (name, layer, inp) in enumerate(seen):
+        inp = inp.clone(memory_format=torch.preserve_format).requires_grad_(i > 0)  # the image needs no gradient
+        with FlopCounterMode(display=False) as counter:
+            fwd_bwd(layer, inp)
+        ms = milliseconds(lambda: fwd_bwd(layer, inp))
+        flops = counter.get_total_flops()
+        rows.append({"layer": name, "kind": type(layer).__name__, "input": list(inp.shape), "ms": round(ms, 2),
+                     "mflop": round(flops / 1e6, 1), "gflops": round(flops / ms / 1e6, 1) if flops else None})
+    optimizers = make_optimizers(model, 1e-3)
+    model.train_step(x, y, optimizers)  # Adam's state exists from here on
+    rows.append({"layer": "the layers above, each alone", "ms": round(sum(r["ms"] for r in rows), 2)})
+    rows.append({"layer": "forward and backward of the loss", "ms": round(milliseconds(lambda: model.loss(x, y).loss.backward()), 2)})
+    rows.append({"layer": "Adam", "ms": round(milliseconds(lambda: [o.step() for o in optimizers.values()]), 2)})
+    rows.append({"layer": "the whole training step", "ms": round(milliseconds(lambda: model.train_step(x, y, optimizers)), 2)})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--family", choices=sorted(CANDIDATES), nargs="+", default=sorted(CANDIDATES))
     parser.add_argument("--device", default="auto")
     parser.add_argument("--workers", type=int, default=1, help="candidates trained side by side (GPU)")
     parser.add_argument("--step-times", action="store_true", help="only time a training step of each candidate on the CPU")
+    parser.add_argument("--layer-times", metavar="RELEASE",
+                        help="only time each layer of a shipped release's training step on one CPU thread")
     args = parser.parse_args(argv)
+    if args.layer_times:
+        torch.set_num_threads(1)  # as train_all.py trains each of its two models at a time
+        for row in layer_times(args.layer_times):
+            print(json.dumps(row), flush=True)
+        return 0
     candidates = [(release, *c) for release in args.family for c in CANDIDATES[release]]
     if args.step_times:
         for release, family, config, train, _ in candidates:

@@ -42,16 +42,16 @@ class Release:
         return getattr(MODELS[self.family].config_class(**self.config), "latent_dim", None)
 
 
-# Every model is sized and scheduled for time to quality on a 2-core CPU (README, "Train"):
+# Every model is sized and scheduled for time to quality on a 2-core CPU (docs/time_to_quality.md):
 # the convolutional models use stride-2 convolutions, a sub-pixel output and narrow dense
 # layers, with the epochs each needs to meet its quality target; batch 64 where more, smaller
 # steps reached the target sooner; the denoiser keeps a full-resolution stage (see
-# `DenoisingAEConfig.fine`). README's Results gives each model's figures and time.
+# `DenoisingAEConfig.fine`). README's Results gives each model's figures; docs/benchmarks.md, "What train_all.py trains", its time.
 FAST = TrainConfig(epochs=5, batch_size=64, lr=3e-3)
 # A straight-line decay of the learning rate and Adam's beta2 at 0.99 (`TrainConfig`) for six
 # convolutional models. Five reach their quality in fewer epochs (conv_ae-32 13 instead of 16,
 # the denoiser 6 instead of 8, conv_ae-2 10 instead of 12, conv_vae-2 4 instead of 5, aae-2 3
-# instead of 4; README, "Time to quality"). Super-resolution x2 missed its target with one epoch less.
+# instead of 4; docs/time_to_quality.md). Super-resolution x2 missed its target with one epoch less.
 # cvae-2 keeps its 6 epochs, which with SHORT_RUN meet its target on one thread too (the cosine missed it).
 SHORT_RUN = {"schedule": "linear", "adam_beta2": 0.99}
 RELEASES: dict[str, Release] = {

@@ -38,7 +38,7 @@ class TrainConfig:
     # the run near the peak and less near 0 (Defazio et al. 2023 find it at least as good).
     schedule: Literal["cosine", "linear"] = "cosine"
     # Adam's second-moment decay. 0.99 forgets old gradient scales ten times sooner than the
-    # default 0.999, which a short run at a high learning rate can use (conv_ae-32: README, "Train").
+    # default 0.999, which a short run at a high learning rate can use (conv_ae-32: docs/time_to_quality.md).
     adam_beta2: float = 0.999
 
 

@@ -41,3 +41,18 @@ def test_every_recipe_candidate_builds_and_a_step_is_timed():
             assert build(family, **config).task in ("latent", "denoise") and train["batch_size"] > 0 and epochs
             TrainConfig(epochs=max(epochs), **train)  # every field is one TrainConfig has
     assert recipes.step_milliseconds("conv_ae", {"latent_dim": 2, "channels": (4, 8), "hidden": 16}, 8, steps=2) > 0
+
+
+def test_layer_times_cover_every_layer_of_a_release_in_the_order_they_run():
+    from benchmarks import recipes
+
+    rows = recipes.layer_times("conv_ae-32", steps=1)
+    layers = [r["layer"] for r in rows if "kind" in r]
+    assert layers[:2] == ["encoder.0", "encoder.1"] and layers[-1] == "decoder.9"  # the PixelShuffle ends it
+    assert len(layers) == 20 and all(r["ms"] > 0 for r in rows)
+    by_name = {r["layer"]: r for r in rows}
+    # PyTorch's counter: a 4x4 transposed convolution from 64 maps at 7x7 to 32 at 14x14, batch 64,
+    # forward and two backward products of 2 x 64 x 32 x 16 x 49 x 64 FLOPs each.
+    assert by_name["decoder.5"]["mflop"] == round(3 * 2 * 64 * 32 * 16 * 49 * 64 / 1e6, 1)
+    assert by_name["encoder.1"]["gflops"] is None  # BatchNorm: no matrix products
+    assert [r["layer"] for r in rows[-3:]] == ["forward and backward of the loss", "Adam", "the whole training step"]
