@@ -22,7 +22,7 @@ import time
 
 import torch
 
-from explorer.releases import SHORT_RUN
+from explorer.releases import RELEASES, SHORT_RUN
 
 # Candidates per release: (family, config, TrainConfig fields, epoch counts to try).
 FAST = {"batch_size": 64, "lr": 3e-3}
@@ -133,7 +133,6 @@ def layer_times(release_name: str, steps: int = 50) -> list[dict]:
     from torch.utils.flop_counter import FlopCounterMode
 
     from explorer.models import build
-    from explorer.releases import RELEASES
     from explorer.train import keep_freed_memory, make_optimizers, prepare
 
     keep_freed_memory()
@@ -185,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--workers", type=int, default=1, help="candidates trained side by side (GPU)")
     parser.add_argument("--step-times", action="store_true", help="only time a training step of each candidate on the CPU")
-    parser.add_argument("--layer-times", metavar="RELEASE",
+    parser.add_argument("--layer-times", metavar="RELEASE", choices=sorted(RELEASES),
                         help="only time each layer of a shipped release's training step on one CPU thread")
     args = parser.parse_args(argv)
     if args.layer_times:
