@@ -106,6 +106,22 @@ def quality(spec: dict) -> dict:
     return out
 
 
+def milliseconds(fn, steps: int, warmup: int = 4) -> float:
+    """Milliseconds per call of `fn`, after `warmup` calls."""
+    for _ in range(warmup):
+        fn()
+    start = time.perf_counter()
+    for _ in range(steps):
+        fn()
+    return (time.perf_counter() - start) / steps * 1000
+
+
+def random_batch(batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random binary images, channels-last as the training loop makes them, and labels 0..9."""
+    x = torch.rand(batch_size, 1, 28, 28).round().contiguous(memory_format=torch.channels_last)
+    return x, torch.arange(batch_size) % 10
+
+
 def step_milliseconds(family: str, config: dict, batch_size: int, steps: int = 20) -> float:
     """CPU milliseconds per training step on random binary images, after 4 warm-up steps."""
     from explorer.models import build
@@ -114,14 +130,8 @@ def step_milliseconds(family: str, config: dict, batch_size: int, steps: int = 2
     keep_freed_memory()
     model = prepare(build(family, **config), torch.device("cpu"))
     optimizers = make_optimizers(model, 1e-3)
-    x = torch.rand(batch_size, 1, 28, 28).round().contiguous(memory_format=torch.channels_last)
-    y = torch.zeros(batch_size, dtype=torch.long)
-    for _ in range(4):
-        model.train_step(x, y, optimizers)
-    start = time.perf_counter()
-    for _ in range(steps):
-        model.train_step(x, y, optimizers)
-    return (time.perf_counter() - start) / steps * 1000
+    x, y = random_batch(batch_size)
+    return milliseconds(lambda: model.train_step(x, y, optimizers), steps)
 
 
 def layer_times(release_name: str, steps: int = 50) -> list[dict]:
@@ -139,8 +149,7 @@ def layer_times(release_name: str, steps: int = 50) -> list[dict]:
     release = RELEASES[release_name]
     model = prepare(build(release.family, **release.config), torch.device("cpu"))
     batch_size = release.train.batch_size
-    x = torch.rand(batch_size, 1, 28, 28).round().contiguous(memory_format=torch.channels_last)
-    y = torch.arange(batch_size) % 10
+    x, y = random_batch(batch_size)
     seen: list[tuple[str, torch.nn.Module, torch.Tensor]] = []  # leaf layers in the order they run
     hooks = [module.register_forward_hook(lambda m, args, out, name=name: seen.append((name, m, args[0].detach())))
              for name, module in model.named_modules() if not list(module.children())]
@@ -152,29 +161,21 @@ def layer_times(release_name: str, steps: int = 50) -> list[dict]:
         out = layer(inp)
         out.backward(torch.ones_like(out))
 
-    def milliseconds(fn) -> float:
-        for _ in range(5):
-            fn()
-        start = time.perf_counter()
-        for _ in range(steps):
-            fn()
-        return (time.perf_counter() - start) / steps * 1000
-
     rows = []
     for i, (name, layer, inp) in enumerate(seen):
         inp = inp.clone(memory_format=torch.preserve_format).requires_grad_(i > 0)  # the image needs no gradient
         with FlopCounterMode(display=False) as counter:
             fwd_bwd(layer, inp)
-        ms = milliseconds(lambda: fwd_bwd(layer, inp))
+        ms = milliseconds(lambda: fwd_bwd(layer, inp), steps)
         flops = counter.get_total_flops()
         rows.append({"layer": name, "kind": type(layer).__name__, "input": list(inp.shape), "ms": round(ms, 2),
                      "mflop": round(flops / 1e6, 1), "gflops": round(flops / ms / 1e6, 1) if flops else None})
     optimizers = make_optimizers(model, 1e-3)
     model.train_step(x, y, optimizers)  # Adam's state exists from here on
     rows.append({"layer": "the layers above, each alone", "ms": round(sum(r["ms"] for r in rows), 2)})
-    rows.append({"layer": "forward and backward of the loss", "ms": round(milliseconds(lambda: model.loss(x, y).loss.backward()), 2)})
-    rows.append({"layer": "Adam", "ms": round(milliseconds(lambda: [o.step() for o in optimizers.values()]), 2)})
-    rows.append({"layer": "the whole training step", "ms": round(milliseconds(lambda: model.train_step(x, y, optimizers)), 2)})
+    rows.append({"layer": "forward and backward of the loss", "ms": round(milliseconds(lambda: model.loss(x, y).loss.backward(), steps), 2)})
+    rows.append({"layer": "Adam", "ms": round(milliseconds(lambda: [o.step() for o in optimizers.values()], steps), 2)})
+    rows.append({"layer": "the whole training step", "ms": round(milliseconds(lambda: model.train_step(x, y, optimizers), steps), 2)})
     return rows
 
 
